@@ -1,0 +1,64 @@
+// Package bus fans committed changes out to the connections that watch
+// them: Local within one process, NATS across nodes. A bus holds no state
+// that is not in the store: a subscriber that misses something catches up
+// from the store by sequence number.
+package bus
+
+import "sync"
+
+// Bus publishes bytes on topics and calls subscribers with them.
+type Bus interface {
+	Publish(topic string, data []byte)
+	// Subscribe calls fn with every message published on topic until the
+	// returned cancel is called. fn must not block: it should hand the data
+	// to its own goroutine (and drop or disconnect if that falls behind).
+	Subscribe(topic string, fn func(data []byte)) (cancel func(), err error)
+	Close() error
+}
+
+// Local is an in-process bus.
+type Local struct {
+	mu   sync.RWMutex
+	subs map[string]map[*func([]byte)]struct{}
+}
+
+// NewLocal returns an empty in-process bus.
+func NewLocal() *Local {
+	return &Local{subs: map[string]map[*func([]byte)]struct{}{}}
+}
+
+// Publish calls every subscriber of topic, in this goroutine.
+func (b *Local) Publish(topic string, data []byte) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for fn := range b.subs[topic] {
+		(*fn)(data)
+	}
+}
+
+// Subscribe registers fn for topic.
+func (b *Local) Subscribe(topic string, fn func([]byte)) (func(), error) {
+	p := &fn
+	b.mu.Lock()
+	m := b.subs[topic]
+	if m == nil {
+		m = map[*func([]byte)]struct{}{}
+		b.subs[topic] = m
+	}
+	m[p] = struct{}{}
+	b.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			b.mu.Lock()
+			delete(b.subs[topic], p)
+			if len(b.subs[topic]) == 0 {
+				delete(b.subs, topic)
+			}
+			b.mu.Unlock()
+		})
+	}, nil
+}
+
+// Close does nothing; it exists to satisfy Bus.
+func (b *Local) Close() error { return nil }

@@ -1,0 +1,62 @@
+package bus
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/nats-io/nats.go"
+)
+
+// NATS is a bus shared by several Kefu nodes through a NATS server. Every
+// node sees every publication, its own included.
+type NATS struct {
+	nc     *nats.Conn
+	prefix string
+	log    *slog.Logger
+}
+
+// DialNATS connects to the NATS server at url. Subjects are prefixed with
+// prefix (for example "kefu.") so several Kefu installations can share a
+// server.
+func DialNATS(url, prefix string, log *slog.Logger) (*NATS, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	nc, err := nats.Connect(url, nats.Name("kefu"), nats.MaxReconnects(-1),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("bus: NATS disconnected", "err", err) }),
+		nats.ReconnectHandler(func(*nats.Conn) { log.Info("bus: NATS reconnected") }))
+	if err != nil {
+		return nil, fmt.Errorf("bus: connect to NATS at %s: %w", url, err)
+	}
+	return &NATS{nc: nc, prefix: prefix, log: log}, nil
+}
+
+// Publish sends data on the topic's subject. A failure is logged: readers
+// catch up from the store.
+func (b *NATS) Publish(topic string, data []byte) {
+	if err := b.nc.Publish(b.prefix+topic, data); err != nil {
+		b.log.Warn("bus: NATS publish", "topic", topic, "err", err)
+	}
+}
+
+// Subscribe calls fn for each message on the topic's subject.
+func (b *NATS) Subscribe(topic string, fn func([]byte)) (func(), error) {
+	sub, err := b.nc.Subscribe(b.prefix+topic, func(m *nats.Msg) { fn(m.Data) })
+	if err != nil {
+		return nil, fmt.Errorf("bus: subscribe %s: %w", topic, err)
+	}
+	// Let a busy subscriber buffer generously rather than be cut off.
+	if err := sub.SetPendingLimits(1<<16, 64<<20); err != nil {
+		sub.Unsubscribe()
+		return nil, fmt.Errorf("bus: subscribe %s: %w", topic, err)
+	}
+	return func() { sub.Unsubscribe() }, nil
+}
+
+// Flush waits until the server has seen everything published so far.
+func (b *NATS) Flush() error { return b.nc.Flush() }
+
+// Close drains subscriptions and closes the connection.
+func (b *NATS) Close() error {
+	return b.nc.Drain()
+}

@@ -1,0 +1,71 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/kefuhq/kefu"
+)
+
+// SetStatus changes an agent's availability. Going offline — or away with
+// reassign — returns the agent's active sessions to the queue in their old
+// places, for the router to give to a teammate.
+func (e *Engine) SetStatus(ctx context.Context, agentID int64, s kefu.Status, reassign bool) error {
+	if !s.Valid() {
+		return kefu.Errorf(kefu.EINVALID, "status must be online, away or offline")
+	}
+	if err := e.store.Update(ctx, func(tx kefu.Tx) error {
+		return tx.SetAgentStatus(ctx, agentID, s, e.clock.Now())
+	}); err != nil {
+		return err
+	}
+	if s == kefu.StatusOffline || s == kefu.StatusAway && reassign {
+		if err := e.ReleaseSessions(ctx, agentID); err != nil {
+			return err
+		}
+	}
+	e.publishAgent(ctx, agentID)
+	e.kickRouter()
+	return nil
+}
+
+// ReleaseSessions puts every session an agent serves back in the queue.
+func (e *Engine) ReleaseSessions(ctx context.Context, agentID int64) error {
+	convs, err := e.store.AgentConversations(ctx, agentID)
+	if err != nil {
+		return err
+	}
+	for _, c0 := range convs {
+		var c *kefu.Conversation
+		var notice *kefu.Message
+		err := e.store.Update(ctx, func(tx kefu.Tx) error {
+			notice = nil
+			var err error
+			if c, err = tx.LockConversation(ctx, c0.ID); err != nil {
+				return err
+			}
+			if c.State != kefu.StateActive || c.AgentID != agentID {
+				return nil // closed or moved meanwhile
+			}
+			notice, err = e.requeue(ctx, tx, c, e.clock.Now())
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if notice != nil {
+			e.publishMessage(c, notice)
+		}
+	}
+	e.kickRouter()
+	return nil
+}
+
+// publishAgent tells the desk an agent's status or load changed.
+func (e *Engine) publishAgent(ctx context.Context, agentID int64) {
+	a, err := e.store.Agent(ctx, agentID)
+	if err != nil {
+		e.log.Warn("engine: read agent to publish", "agent", agentID, "err", err)
+		return
+	}
+	e.publish(&Event{Type: EventAgent, Agent: a})
+}

@@ -1,0 +1,297 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/kefuhq/kefu"
+)
+
+// OpenRequest is a customer opening the chat: who they are to their channel
+// and what they came with (seed 000).
+type OpenRequest struct {
+	AppID       string
+	Channel     kefu.Channel
+	ExternalID  string // visitor id, host-site user id, or simulated WeChat user
+	Verified    bool   // the host site signed the identity
+	SDKVersion  string
+	Name        string
+	SessionFrom string
+	Card        *kefu.MessageCard
+}
+
+// Opened is the result of OpenSession.
+type Opened struct {
+	Customer     *kefu.Customer
+	Conversation *kefu.Conversation
+	Event        *kefu.Message // the user_enter_tempsession event pushed to the developer
+}
+
+// OpenSession finds or creates the customer and their conversation, records
+// the user_enter_tempsession event (pushed to the developer, never shown to
+// agents) and opens the 2-messages-in-a-minute reply quota.
+func (e *Engine) OpenSession(ctx context.Context, req OpenRequest) (*Opened, error) {
+	if !req.Channel.Valid() {
+		return nil, kefu.Errorf(kefu.EINVALID, "channel must be miniprogram, web or sdk")
+	}
+	if req.ExternalID == "" || len(req.ExternalID) > 128 {
+		return nil, kefu.Errorf(kefu.EINVALID, "a customer identity of 1 to 128 characters is required")
+	}
+	if len(req.SDKVersion) > 32 || len(req.Name) > 128 {
+		return nil, kefu.Errorf(kefu.EINVALID, "sdk version or name is too long")
+	}
+	if err := validateCard(req.Card); err != nil {
+		return nil, err
+	}
+	app, err := e.store.App(ctx, req.AppID)
+	if err != nil {
+		if errors.Is(err, kefu.ErrNotFound) {
+			return nil, kefu.Errorf(kefu.ENOTFOUND, "no app %q", req.AppID)
+		}
+		return nil, err
+	}
+	sessionFrom := kefu.TruncateUTF8(req.SessionFrom, kefu.MaxSessionFromBytes)
+	var out Opened
+	var expired bool
+	err = e.store.Update(ctx, func(tx kefu.Tx) error {
+		out, expired = Opened{}, false
+		now := e.clock.Now()
+		cust, err := tx.CustomerByExternalID(ctx, app.ID, req.Channel, req.ExternalID)
+		switch {
+		case errors.Is(err, kefu.ErrNotFound):
+			cust = &kefu.Customer{AppID: app.ID, OpenID: NewOpenID(), Channel: req.Channel, SDKVersion: req.SDKVersion,
+				ExternalID: req.ExternalID, Verified: req.Verified, Name: req.Name, CreatedAt: now}
+			if err := tx.CreateCustomer(ctx, cust); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case cust.SDKVersion != req.SDKVersion || cust.Verified != req.Verified || req.Name != "" && cust.Name != req.Name:
+			cust.SDKVersion, cust.Verified = req.SDKVersion, req.Verified
+			if req.Name != "" {
+				cust.Name = req.Name
+			}
+			if err := tx.SaveCustomer(ctx, cust); err != nil {
+				return err
+			}
+		}
+		c, err := e.conversationOf(ctx, tx, cust, now)
+		if err != nil {
+			return err
+		}
+		if expired, err = e.expireIfDue(ctx, tx, c, now); err != nil {
+			return err
+		}
+		c.SessionFrom, c.Card = sessionFrom, req.Card
+		c.Quota = c.Quota.Reset(kefu.ActionEnter, now)
+		ev := &kefu.Message{Sender: kefu.SenderUser, Kind: kefu.KindEvent, Phase: c.State, CreatedAt: now,
+			Event: &kefu.Event{Event: kefu.EventUserEnterTempSession, SessionFrom: sessionFrom, Card: req.Card}}
+		if app.Push.URL != "" {
+			ev.Push = kefu.PushPending
+		}
+		if ev, _, err = tx.AppendMessage(ctx, c, ev); err != nil {
+			return err
+		}
+		if app.Push.URL != "" {
+			if err := tx.EnqueuePush(ctx, &kefu.PushJob{AppID: app.ID, ConversationID: c.ID, MessageID: ev.ID, NextAt: now, CreatedAt: now}); err != nil {
+				return err
+			}
+		}
+		c.UpdatedAt = now
+		if err := tx.SaveConversation(ctx, c); err != nil {
+			return err
+		}
+		out = Opened{Customer: cust, Conversation: c, Event: ev}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if app.Push.URL != "" {
+		e.wakePusher()
+	}
+	if expired {
+		e.kickRouter()
+	}
+	e.publishConversation(out.Conversation)
+	return &out, nil
+}
+
+// conversationOf returns the customer's conversation, locked, creating it on
+// first contact.
+func (e *Engine) conversationOf(ctx context.Context, tx kefu.Tx, cust *kefu.Customer, now time.Time) (*kefu.Conversation, error) {
+	c, err := tx.ConversationByCustomer(ctx, cust.ID)
+	if errors.Is(err, kefu.ErrNotFound) {
+		c = &kefu.Conversation{AppID: cust.AppID, CustomerID: cust.ID, State: kefu.StateDeveloper, CreatedAt: now, UpdatedAt: now}
+		return c, tx.CreateConversation(ctx, c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return tx.LockConversation(ctx, c.ID)
+}
+
+func validateCard(c *kefu.MessageCard) error {
+	if c == nil {
+		return nil
+	}
+	if len([]rune(c.Title)) > 200 || len(c.Path) > kefu.MaxURLBytes || len(c.Img) > kefu.MaxURLBytes {
+		return kefu.Errorf(kefu.EINVALID, "the message card's title, path or image is too long")
+	}
+	if c.Img != "" && !kefu.IsWebURL(c.Img) && !kefu.IsMediaURL(c.Img) {
+		return kefu.Errorf(kefu.EINVALID, "the message card image must be an http(s) URL")
+	}
+	return nil
+}
+
+// Receive accepts a customer's message: it is stored (idempotently by its
+// client message id) and, depending on the session state, queued for the
+// developer's push URL or handed to the agent serving the conversation. It
+// returns once the message is committed; dup reports a repeated send.
+func (e *Engine) Receive(ctx context.Context, conversationID int64, m *kefu.Message) (stored *kefu.Message, dup bool, err error) {
+	switch m.Kind {
+	case kefu.KindText, kefu.KindImage, kefu.KindMiniProgramPage:
+	default:
+		return nil, false, kefu.Errorf(kefu.EINVALID, "customers can send text, image and miniprogrampage messages, not %q", m.Kind)
+	}
+	if err := m.Validate(); err != nil {
+		return nil, false, err
+	}
+	if len(m.ClientMsgID) > 64 {
+		return nil, false, kefu.Errorf(kefu.EINVALID, "client message id must be at most 64 characters")
+	}
+	c0, err := e.store.Conversation(ctx, conversationID)
+	if err != nil {
+		return nil, false, err
+	}
+	app, err := e.store.App(ctx, c0.AppID)
+	if err != nil {
+		return nil, false, err
+	}
+	var c *kefu.Conversation
+	var queued, expired bool
+	err = e.store.Update(ctx, func(tx kefu.Tx) error {
+		stored, dup, queued, expired = nil, false, false, false
+		now := e.clock.Now()
+		var err error
+		if c, err = tx.LockConversation(ctx, conversationID); err != nil {
+			return err
+		}
+		if expired, err = e.expireIfDue(ctx, tx, c, now); err != nil {
+			return err
+		}
+		msg := *m
+		msg.ID, msg.Seq, msg.Sender, msg.AgentID, msg.Internal, msg.Source = 0, 0, kefu.SenderUser, 0, false, ""
+		msg.CreatedAt, msg.Phase, msg.Push = now, c.State, kefu.PushNone
+		pushing := c.State != kefu.StateActive && app.Push.URL != ""
+		if pushing {
+			msg.Push = kefu.PushPending
+		}
+		if stored, dup, err = tx.AppendMessage(ctx, c, &msg); err != nil || dup {
+			if dup && expired {
+				return tx.SaveConversation(ctx, c)
+			}
+			return err
+		}
+		if pushing {
+			if err := tx.EnqueuePush(ctx, &kefu.PushJob{AppID: app.ID, ConversationID: c.ID, MessageID: stored.ID, NextAt: now, CreatedAt: now}); err != nil {
+				return err
+			}
+		} else if c.State == kefu.StateDeveloper {
+			// No push URL: like WeChat without message push, everything
+			// goes to customer service.
+			if err := e.startQueue(ctx, tx, c, stored, now); err != nil {
+				return err
+			}
+			queued = true
+		}
+		c.LastUserAt = now
+		c.Quota = c.Quota.Reset(kefu.ActionMessage, now)
+		if c.State != kefu.StateDeveloper {
+			c.LastActivityAt = now
+		}
+		c.UpdatedAt = now
+		return tx.SaveConversation(ctx, c)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if dup {
+		return stored, true, nil
+	}
+	e.typing.clear(c.ID, kefu.SenderUser)
+	if stored.Push == kefu.PushPending {
+		e.wakePusher()
+	}
+	if queued || expired {
+		e.kickRouter()
+	}
+	e.publishMessage(c, stored)
+	return stored, false, nil
+}
+
+// Read markers a customer's client reports.
+type CustomerMarkers struct {
+	Delivered int64 // the client has received messages up to this seq
+	Read      int64 // the customer has seen messages up to this seq
+}
+
+// MarkCustomer advances a conversation's customer-side read markers (they
+// never move back) and tells the desk.
+func (e *Engine) MarkCustomer(ctx context.Context, conversationID int64, mk CustomerMarkers) error {
+	var c *kefu.Conversation
+	changed := false
+	err := e.store.Update(ctx, func(tx kefu.Tx) error {
+		changed = false
+		var err error
+		if c, err = tx.LockConversation(ctx, conversationID); err != nil {
+			return err
+		}
+		if mk.Read > mk.Delivered {
+			mk.Delivered = mk.Read
+		}
+		if mk.Delivered > c.LastSeq || mk.Read > c.LastSeq {
+			return kefu.Errorf(kefu.EINVALID, "read marker beyond the last message")
+		}
+		if mk.Delivered > c.CustomerDeliveredSeq {
+			c.CustomerDeliveredSeq, changed = mk.Delivered, true
+		}
+		if mk.Read > c.CustomerReadSeq {
+			c.CustomerReadSeq, changed = mk.Read, true
+		}
+		if !changed {
+			return nil
+		}
+		return tx.SaveConversation(ctx, c)
+	})
+	if err == nil && changed {
+		e.publishConversation(c)
+	}
+	return err
+}
+
+// MarkAgentRead advances the agents' read marker of a conversation.
+func (e *Engine) MarkAgentRead(ctx context.Context, conversationID, seq int64) error {
+	var c *kefu.Conversation
+	changed := false
+	err := e.store.Update(ctx, func(tx kefu.Tx) error {
+		changed = false
+		var err error
+		if c, err = tx.LockConversation(ctx, conversationID); err != nil {
+			return err
+		}
+		if seq > c.LastSeq {
+			seq = c.LastSeq
+		}
+		if seq <= c.AgentReadSeq {
+			return nil
+		}
+		c.AgentReadSeq, changed = seq, true
+		return tx.SaveConversation(ctx, c)
+	})
+	if err == nil && changed {
+		e.publishConversation(c)
+	}
+	return err
+}

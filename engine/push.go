@@ -1,0 +1,168 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/kefuhq/kefu"
+)
+
+// MaxPushTries is WeChat's rule: three tries in total, then the user is told
+// the service is unavailable.
+const MaxPushTries = 3
+
+// PushRecord is what the push worker learned from one try of a job.
+type PushRecord struct {
+	Job     *kefu.PushJob
+	Attempt *kefu.PushAttempt // Result: delivered, transferred or failed
+	// RetryAt is when to try again after a failed try that is not the last.
+	RetryAt time.Time
+}
+
+// RecordPush stores one push try in the push log and applies its outcome in
+// the same transaction: a success ends the job; a transfer reply queues the
+// conversation for customer service (or, for an event, is ignored with a
+// warning); a failure is retried, and after the last try the customer is
+// shown WeChat's notice. The message itself stays in the conversation.
+func (e *Engine) RecordPush(ctx context.Context, r PushRecord) error {
+	var c *kefu.Conversation
+	var notice, msg *kefu.Message
+	var queued bool
+	err := e.store.Update(ctx, func(tx kefu.Tx) error {
+		c, notice, msg, queued = nil, nil, nil, false
+		now := e.clock.Now()
+		a := *r.Attempt
+		var err error
+		if msg, err = tx.Message(ctx, r.Job.MessageID); err != nil {
+			return err
+		}
+		if a.Result == kefu.PushTransferred && msg.Kind == kefu.KindEvent {
+			a.Result = kefu.PushDelivered
+			a.Warning = "transfer_customer_service in reply to an event is ignored: only user messages can be transferred"
+		}
+		if err := tx.AddPushAttempt(ctx, &a); err != nil {
+			return err
+		}
+		if a.Result == kefu.PushFailed && r.Job.Tries < MaxPushTries {
+			j := *r.Job
+			j.NextAt, j.LeaseUntil = r.RetryAt, time.Time{}
+			return tx.SavePushJob(ctx, &j)
+		}
+		if err := tx.DeletePushJob(ctx, r.Job.ID); err != nil {
+			return err
+		}
+		if err := tx.SetPushStatus(ctx, msg.ID, a.Result); err != nil {
+			return err
+		}
+		msg.Push = a.Result
+		if c, err = tx.LockConversation(ctx, msg.ConversationID); err != nil {
+			return err
+		}
+		switch a.Result {
+		case kefu.PushTransferred:
+			if _, err := e.expireIfDue(ctx, tx, c, now); err != nil {
+				return err
+			}
+			if c.State == kefu.StateDeveloper {
+				if err := e.startQueue(ctx, tx, c, msg, now); err != nil {
+					return err
+				}
+				queued = true
+			}
+			c.LastActivityAt, c.UpdatedAt = now, now
+			return tx.SaveConversation(ctx, c)
+		case kefu.PushFailed:
+			if msg.Kind == kefu.KindEvent {
+				return nil
+			}
+			notice = &kefu.Message{Sender: kefu.SenderSystem, Kind: kefu.KindNotice, Phase: c.State, CreatedAt: now,
+				Notice: &kefu.Notice{Code: kefu.NoticeDeveloperUnavailable, Text: kefu.NoticeDeveloperUnavailableText}}
+			if notice, _, err = tx.AppendMessage(ctx, c, notice); err != nil {
+				return err
+			}
+			c.UpdatedAt = now
+			return tx.SaveConversation(ctx, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if c == nil { // a retry was scheduled
+		e.publish(&Event{Type: EventPush, AppID: r.Job.AppID, ConversationID: r.Job.ConversationID,
+			Push: &PushUpdate{MessageID: r.Job.MessageID, Status: kefu.PushPending, Try: r.Job.Tries}})
+		return nil
+	}
+	e.publish(&Event{Type: EventPush, AppID: c.AppID, ConversationID: c.ID, TeamID: c.TeamID,
+		Push: &PushUpdate{MessageID: msg.ID, Status: msg.Push, Try: r.Job.Tries}})
+	if notice != nil {
+		e.publishMessage(c, notice)
+	}
+	if queued {
+		e.publishConversation(c)
+		e.kickRouter()
+	}
+	return nil
+}
+
+// ClaimPushJobs leases up to limit due jobs for lease, so that no other
+// worker (on this node or another) tries them meanwhile, and counts the try
+// that is about to happen.
+func (e *Engine) ClaimPushJobs(ctx context.Context, limit int, lease time.Duration) ([]*kefu.PushJob, error) {
+	now := e.clock.Now()
+	due, err := e.store.DuePushJobs(ctx, now, limit)
+	if err != nil || len(due) == 0 {
+		return nil, err
+	}
+	var claimed []*kefu.PushJob
+	err = e.store.Update(ctx, func(tx kefu.Tx) error {
+		claimed = claimed[:0]
+		for _, j := range due {
+			cur, err := tx.PushJob(ctx, j.ID)
+			if err != nil {
+				continue // finished meanwhile
+			}
+			if cur.LeaseUntil.After(now) || cur.NextAt.After(now) {
+				continue // someone else has it
+			}
+			cur.Tries++
+			cur.LeaseUntil = now.Add(lease)
+			if err := tx.SavePushJob(ctx, cur); err != nil {
+				return err
+			}
+			claimed = append(claimed, cur)
+		}
+		return nil
+	})
+	return claimed, err
+}
+
+// RequeuePush makes a message's push run again from its first try — the
+// push inspector's "send again" for a message whose push has finished.
+func (e *Engine) RequeuePush(ctx context.Context, messageID int64) error {
+	err := e.store.Update(ctx, func(tx kefu.Tx) error {
+		now := e.clock.Now()
+		m, err := tx.Message(ctx, messageID)
+		if err != nil {
+			return err
+		}
+		if m.Push == kefu.PushPending {
+			return kefu.Errorf(kefu.ECONFLICT, "the message is still being pushed")
+		}
+		if m.Push == kefu.PushNone {
+			return kefu.Errorf(kefu.EINVALID, "the message was never pushed to the developer")
+		}
+		c, err := tx.LockConversation(ctx, m.ConversationID)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetPushStatus(ctx, m.ID, kefu.PushPending); err != nil {
+			return err
+		}
+		return tx.EnqueuePush(ctx, &kefu.PushJob{AppID: c.AppID, ConversationID: c.ID, MessageID: m.ID, NextAt: now, CreatedAt: now})
+	})
+	if err == nil {
+		e.wakePusher()
+	}
+	return err
+}

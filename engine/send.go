@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/kefuhq/kefu"
+)
+
+// SendRequest is a message to a customer from an agent (the workspace or an
+// assistant component), or from the developer's server through /cgi-bin.
+type SendRequest struct {
+	ConversationID int64
+	Sender         kefu.Sender // SenderAgent or SenderDeveloper
+	Agent          *kefu.Agent // for SenderAgent
+	Source         string      // "desk", "api", "component:<id>"
+	Message        *kefu.Message
+}
+
+// AgentWindow is how long after the customer's last message an agent may
+// still write to a mini program user (PROTOCOL §6: 48 hours).
+const AgentWindow = 48 * time.Hour
+
+// Send validates, sanitises and stores a message to a customer and
+// publishes it. Developers spend the reply quota (45015/45047 when it is
+// gone); agents must be serving the session (internal notes excepted) and,
+// on the mini program channel, write within 48 hours of the customer.
+func (e *Engine) Send(ctx context.Context, req SendRequest) (*kefu.Message, error) {
+	m := *req.Message
+	m.ID, m.Seq, m.Sender, m.Source, m.Push = 0, 0, req.Sender, req.Source, kefu.PushNone
+	if len(m.ClientMsgID) > 64 {
+		return nil, kefu.Errorf(kefu.EINVALID, "client message id must be at most 64 characters")
+	}
+	switch req.Sender {
+	case kefu.SenderAgent:
+		if req.Agent == nil {
+			return nil, kefu.Errorf(kefu.EUNAUTHORIZED, "sign in to send")
+		}
+		m.AgentID = req.Agent.ID
+	case kefu.SenderDeveloper:
+		m.AgentID, m.Internal = 0, false
+	default:
+		return nil, kefu.Errorf(kefu.EINVALID, "unknown sender %q", req.Sender)
+	}
+	if m.Internal && m.Kind != kefu.KindText {
+		return nil, kefu.Errorf(kefu.EINVALID, "internal notes are text")
+	}
+	if m.Kind == kefu.KindNotice || m.Kind == kefu.KindEvent {
+		return nil, kefu.Errorf(kefu.EINVALID, "%s messages cannot be sent", m.Kind)
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	c0, err := e.store.Conversation(ctx, req.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	cust, err := e.store.Customer(ctx, c0.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	if !m.Internal {
+		if err := kefu.AllowedOn(m.Kind, cust.Channel, cust.SDKVersion); err != nil {
+			return nil, err
+		}
+	}
+	if m.Kind == kefu.KindRich {
+		if err := e.prepareRich(&m, cust.Channel); err != nil {
+			return nil, err
+		}
+	}
+	if m.Kind == kefu.KindImage {
+		if err := e.checkMedia(ctx, c0.AppID, m.Image.MediaID); err != nil {
+			return nil, err
+		}
+	}
+	var c *kefu.Conversation
+	var stored *kefu.Message
+	var dup, expired bool
+	err = e.store.Update(ctx, func(tx kefu.Tx) error {
+		stored, dup, expired = nil, false, false
+		now := e.clock.Now()
+		var err error
+		if c, err = tx.LockConversation(ctx, req.ConversationID); err != nil {
+			return err
+		}
+		if expired, err = e.expireIfDue(ctx, tx, c, now); err != nil {
+			return err
+		}
+		msg := m
+		msg.Phase, msg.CreatedAt = c.State, now
+		if err := e.checkSend(c, cust, &req, &msg, now); err != nil {
+			if expired {
+				// Keep the expiry; refuse only the send.
+				if serr := tx.SaveConversation(ctx, c); serr != nil {
+					return serr
+				}
+				return &deferredError{err}
+			}
+			return err
+		}
+		if req.Sender == kefu.SenderDeveloper {
+			if c.Quota, err = c.Quota.Use(now); err != nil {
+				return err
+			}
+		}
+		if stored, dup, err = tx.AppendMessage(ctx, c, &msg); err != nil || dup {
+			return err
+		}
+		if c.State != kefu.StateDeveloper && !msg.Internal {
+			c.LastActivityAt = now
+		}
+		c.UpdatedAt = now
+		return tx.SaveConversation(ctx, c)
+	})
+	if d, ok := err.(*deferredError); ok {
+		e.publishConversation(c)
+		return nil, d.err
+	}
+	if err != nil {
+		return nil, err
+	}
+	if expired {
+		e.kickRouter()
+	}
+	if !dup {
+		who := kefu.SenderAgent
+		if req.Sender == kefu.SenderDeveloper {
+			who = kefu.SenderDeveloper
+		}
+		if !stored.Internal && e.typing.clear(c.ID, who) {
+			e.publish(&Event{Type: EventTyping, AppID: c.AppID, ConversationID: c.ID, TeamID: c.TeamID, Typing: &Typing{Who: who, On: false}})
+		}
+		e.publishMessage(c, stored)
+	}
+	return stored, nil
+}
+
+// deferredError carries a refusal out of an Update whose other writes (an
+// expiry) must still commit.
+type deferredError struct{ err error }
+
+func (d *deferredError) Error() string { return d.err.Error() }
+
+// checkSend applies the rules of who may send what, now.
+func (e *Engine) checkSend(c *kefu.Conversation, cust *kefu.Customer, req *SendRequest, m *kefu.Message, now time.Time) error {
+	if req.Sender != kefu.SenderAgent {
+		return nil
+	}
+	a := req.Agent
+	if !a.Serves(c.AppID, c.TeamID) {
+		return kefu.Errorf(kefu.EFORBIDDEN, "you do not serve this conversation")
+	}
+	if m.Internal {
+		return nil
+	}
+	if c.State != kefu.StateActive || c.AgentID != a.ID {
+		return kefu.Errorf(kefu.ECONFLICT, "accept the session before replying: it is not yours")
+	}
+	if cust.Channel == kefu.ChannelMiniProgram && !now.Before(c.LastUserAt.Add(AgentWindow)) {
+		return kefu.Errorf(kefu.EWINDOW, "mini program users can be answered for 48 hours after their last message")
+	}
+	return nil
+}
+
+// prepareRich sanitises rich HTML and, for the mini program channel, turns it
+// into WeChat text with mini program links.
+func (e *Engine) prepareRich(m *kefu.Message, ch kefu.Channel) error {
+	clean := e.rich.Sanitize(m.Rich.HTML)
+	if clean == "" {
+		return kefu.Errorf(kefu.EINVALID, "the rich message is empty once unsafe markup is removed")
+	}
+	if ch == kefu.ChannelMiniProgram {
+		text := e.rich.MiniProgramText(clean)
+		if text == "" {
+			return kefu.Errorf(kefu.EINVALID, "the rich message has no text for the mini program channel")
+		}
+		m.Kind, m.Rich, m.Text = kefu.KindText, nil, &kefu.Text{Content: text}
+		return m.Validate()
+	}
+	m.Rich = &kefu.Rich{HTML: clean}
+	return nil
+}
+
+// checkMedia makes sure an image belongs to the app.
+func (e *Engine) checkMedia(ctx context.Context, appID, mediaID string) error {
+	md, err := e.store.Media(ctx, mediaID)
+	if err != nil || md.AppID != appID {
+		return kefu.Errorf(kefu.EINVALID, "invalid media_id")
+	}
+	return nil
+}
