@@ -14,7 +14,7 @@ func (e *Engine) SetStatus(ctx context.Context, agentID int64, s kefu.Status, re
 		return kefu.Errorf(kefu.EINVALID, "status must be online, away or offline")
 	}
 	if err := e.store.Update(ctx, func(tx kefu.Tx) error {
-		return tx.SetAgentStatus(ctx, agentID, s, e.clock.Now())
+		return tx.SetAgentStatus(ctx, agentID, s, e.now())
 	}); err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (e *Engine) ReleaseSessions(ctx context.Context, agentID int64) error {
 			if c.State != kefu.StateActive || c.AgentID != agentID {
 				return nil // closed or moved meanwhile
 			}
-			notice, err = e.requeue(ctx, tx, c, e.clock.Now())
+			notice, err = e.requeue(ctx, tx, c, e.now())
 			return err
 		})
 		if err != nil {

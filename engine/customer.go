@@ -8,59 +8,48 @@ import (
 	"github.com/kefuhq/kefu"
 )
 
-// OpenRequest is a customer opening the chat: who they are to their channel
-// and what they came with (seed 000).
-type OpenRequest struct {
-	AppID       string
-	Channel     kefu.Channel
-	ExternalID  string // visitor id, host-site user id, or simulated WeChat user
-	Verified    bool   // the host site signed the identity
-	SDKVersion  string
-	Name        string
-	SessionFrom string
-	Card        *kefu.MessageCard
+// IdentifyRequest says who a customer is to their channel.
+type IdentifyRequest struct {
+	AppID      string
+	Channel    kefu.Channel
+	ExternalID string // visitor id, host-site user id, or simulated WeChat user
+	Verified   bool   // the host site signed the identity
+	SDKVersion string
+	Name       string
 }
 
-// Opened is the result of OpenSession.
-type Opened struct {
-	Customer     *kefu.Customer
-	Conversation *kefu.Conversation
-	Event        *kefu.Message // the user_enter_tempsession event pushed to the developer
-}
-
-// OpenSession finds or creates the customer and their conversation, records
-// the user_enter_tempsession event (pushed to the developer, never shown to
-// agents) and opens the 2-messages-in-a-minute reply quota.
-func (e *Engine) OpenSession(ctx context.Context, req OpenRequest) (*Opened, error) {
+// Identify finds or creates a customer and their conversation. It pushes
+// nothing: a client that reconnects identifies itself without "entering"
+// the chat again.
+func (e *Engine) Identify(ctx context.Context, req IdentifyRequest) (*kefu.Customer, *kefu.Conversation, error) {
 	if !req.Channel.Valid() {
-		return nil, kefu.Errorf(kefu.EINVALID, "channel must be miniprogram, web or sdk")
+		return nil, nil, kefu.Errorf(kefu.EINVALID, "channel must be miniprogram, web or sdk")
 	}
-	if req.ExternalID == "" || len(req.ExternalID) > 128 {
-		return nil, kefu.Errorf(kefu.EINVALID, "a customer identity of 1 to 128 characters is required")
+	if req.ExternalID == "" || len(req.ExternalID) > 160 {
+		return nil, nil, kefu.Errorf(kefu.EINVALID, "a customer identity of 1 to 160 characters is required")
 	}
 	if len(req.SDKVersion) > 32 || len(req.Name) > 128 {
-		return nil, kefu.Errorf(kefu.EINVALID, "sdk version or name is too long")
+		return nil, nil, kefu.Errorf(kefu.EINVALID, "sdk version or name is too long")
 	}
-	if err := validateCard(req.Card); err != nil {
-		return nil, err
+	if _, err := e.app(ctx, req.AppID); err != nil {
+		return nil, nil, err
 	}
-	app, err := e.store.App(ctx, req.AppID)
-	if err != nil {
-		if errors.Is(err, kefu.ErrNotFound) {
-			return nil, kefu.Errorf(kefu.ENOTFOUND, "no app %q", req.AppID)
+	// Most calls find everything as it was: answer them without a write.
+	if cust, err := e.store.CustomerByExternalID(ctx, req.AppID, req.Channel, req.ExternalID); err == nil &&
+		cust.SDKVersion == req.SDKVersion && cust.Verified == req.Verified && (req.Name == "" || cust.Name == req.Name) {
+		if c, err := e.store.ConversationByCustomer(ctx, cust.ID); err == nil {
+			return cust, c, nil
 		}
-		return nil, err
 	}
-	sessionFrom := kefu.TruncateUTF8(req.SessionFrom, kefu.MaxSessionFromBytes)
-	var out Opened
-	var expired bool
-	err = e.store.Update(ctx, func(tx kefu.Tx) error {
-		out, expired = Opened{}, false
-		now := e.clock.Now()
-		cust, err := tx.CustomerByExternalID(ctx, app.ID, req.Channel, req.ExternalID)
+	var cust *kefu.Customer
+	var c *kefu.Conversation
+	err := e.store.Update(ctx, func(tx kefu.Tx) error {
+		now := e.now()
+		var err error
+		cust, err = tx.CustomerByExternalID(ctx, req.AppID, req.Channel, req.ExternalID)
 		switch {
 		case errors.Is(err, kefu.ErrNotFound):
-			cust = &kefu.Customer{AppID: app.ID, OpenID: NewOpenID(), Channel: req.Channel, SDKVersion: req.SDKVersion,
+			cust = &kefu.Customer{AppID: req.AppID, OpenID: NewOpenID(), Channel: req.Channel, SDKVersion: req.SDKVersion,
 				ExternalID: req.ExternalID, Verified: req.Verified, Name: req.Name, CreatedAt: now}
 			if err := tx.CreateCustomer(ctx, cust); err != nil {
 				return err
@@ -76,17 +65,57 @@ func (e *Engine) OpenSession(ctx context.Context, req OpenRequest) (*Opened, err
 				return err
 			}
 		}
-		c, err := e.conversationOf(ctx, tx, cust, now)
-		if err != nil {
+		c, err = e.conversationOf(ctx, tx, cust, now)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return cust, c, nil
+}
+
+// app reads an app, turning "missing" into a clear error.
+func (e *Engine) app(ctx context.Context, id string) (*kefu.App, error) {
+	app, err := e.store.App(ctx, id)
+	if errors.Is(err, kefu.ErrNotFound) {
+		return nil, kefu.Errorf(kefu.ENOTFOUND, "no app %q", id)
+	}
+	return app, err
+}
+
+// Enter records that the customer opened the chat (seed 000): the
+// user_enter_tempsession event with its sessionFrom (truncated to WeChat's
+// 1000 bytes) is pushed to the developer — never shown to agents — and the
+// 2-messages-in-a-minute reply quota opens.
+func (e *Engine) Enter(ctx context.Context, conversationID int64, sessionFrom string, card *kefu.MessageCard) (*kefu.Message, error) {
+	if err := validateCard(card); err != nil {
+		return nil, err
+	}
+	c0, err := e.store.Conversation(ctx, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	app, err := e.app(ctx, c0.AppID)
+	if err != nil {
+		return nil, err
+	}
+	sessionFrom = kefu.TruncateUTF8(sessionFrom, kefu.MaxSessionFromBytes)
+	var c *kefu.Conversation
+	var ev *kefu.Message
+	var expired bool
+	err = e.store.Update(ctx, func(tx kefu.Tx) error {
+		now := e.now()
+		var err error
+		if c, err = tx.LockConversation(ctx, conversationID); err != nil {
 			return err
 		}
 		if expired, err = e.expireIfDue(ctx, tx, c, now); err != nil {
 			return err
 		}
-		c.SessionFrom, c.Card = sessionFrom, req.Card
+		c.SessionFrom, c.Card = sessionFrom, card
 		c.Quota = c.Quota.Reset(kefu.ActionEnter, now)
-		ev := &kefu.Message{Sender: kefu.SenderUser, Kind: kefu.KindEvent, Phase: c.State, CreatedAt: now,
-			Event: &kefu.Event{Event: kefu.EventUserEnterTempSession, SessionFrom: sessionFrom, Card: req.Card}}
+		ev = &kefu.Message{Sender: kefu.SenderUser, Kind: kefu.KindEvent, Phase: c.State, CreatedAt: now,
+			Event: &kefu.Event{Event: kefu.EventUserEnterTempSession, SessionFrom: sessionFrom, Card: card}}
 		if app.Push.URL != "" {
 			ev.Push = kefu.PushPending
 		}
@@ -99,11 +128,7 @@ func (e *Engine) OpenSession(ctx context.Context, req OpenRequest) (*Opened, err
 			}
 		}
 		c.UpdatedAt = now
-		if err := tx.SaveConversation(ctx, c); err != nil {
-			return err
-		}
-		out = Opened{Customer: cust, Conversation: c, Event: ev}
-		return nil
+		return tx.SaveConversation(ctx, c)
 	})
 	if err != nil {
 		return nil, err
@@ -114,8 +139,44 @@ func (e *Engine) OpenSession(ctx context.Context, req OpenRequest) (*Opened, err
 	if expired {
 		e.kickRouter()
 	}
-	e.publishConversation(out.Conversation)
-	return &out, nil
+	e.publishConversation(c)
+	return ev, nil
+}
+
+// OpenRequest is Identify and Enter in one: a customer opening the chat.
+type OpenRequest struct {
+	AppID       string
+	Channel     kefu.Channel
+	ExternalID  string
+	Verified    bool
+	SDKVersion  string
+	Name        string
+	SessionFrom string
+	Card        *kefu.MessageCard
+}
+
+// Opened is the result of OpenSession.
+type Opened struct {
+	Customer     *kefu.Customer
+	Conversation *kefu.Conversation
+	Event        *kefu.Message // the user_enter_tempsession event pushed to the developer
+}
+
+// OpenSession identifies the customer and enters the chat.
+func (e *Engine) OpenSession(ctx context.Context, req OpenRequest) (*Opened, error) {
+	cust, c, err := e.Identify(ctx, IdentifyRequest{AppID: req.AppID, Channel: req.Channel, ExternalID: req.ExternalID,
+		Verified: req.Verified, SDKVersion: req.SDKVersion, Name: req.Name})
+	if err != nil {
+		return nil, err
+	}
+	ev, err := e.Enter(ctx, c.ID, req.SessionFrom, req.Card)
+	if err != nil {
+		return nil, err
+	}
+	if c, err = e.store.Conversation(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	return &Opened{Customer: cust, Conversation: c, Event: ev}, nil
 }
 
 // conversationOf returns the customer's conversation, locked, creating it on
@@ -173,7 +234,7 @@ func (e *Engine) Receive(ctx context.Context, conversationID int64, m *kefu.Mess
 	var queued, expired bool
 	err = e.store.Update(ctx, func(tx kefu.Tx) error {
 		stored, dup, queued, expired = nil, false, false, false
-		now := e.clock.Now()
+		now := e.now()
 		var err error
 		if c, err = tx.LockConversation(ctx, conversationID); err != nil {
 			return err

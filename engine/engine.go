@@ -44,6 +44,9 @@ type Config struct {
 	// RouteInterval is how often the router looks at the queue when nothing
 	// has kicked it.
 	RouteInterval time.Duration
+	// VerifyPushURL runs the URL verification handshake against a push URL
+	// being saved (wechat.VerifyURL). Nil skips the handshake.
+	VerifyPushURL func(ctx context.Context, url, token string) error
 }
 
 // Engine is the customer-service engine. Create it with New and start its
@@ -208,3 +211,7 @@ func randomID(n int) string {
 
 // NewMediaID returns an unguessable media id.
 func NewMediaID() string { return randomID(24) }
+
+// now is the engine's clock, in the store's millisecond precision, so what
+// is returned at once equals what is read back later.
+func (e *Engine) now() time.Time { return e.clock.Now().UTC().Truncate(time.Millisecond) }

@@ -30,7 +30,7 @@ func (e *Engine) RecordPush(ctx context.Context, r PushRecord) error {
 	var queued bool
 	err := e.store.Update(ctx, func(tx kefu.Tx) error {
 		c, notice, msg, queued = nil, nil, nil, false
-		now := e.clock.Now()
+		now := e.now()
 		a := *r.Attempt
 		var err error
 		if msg, err = tx.Message(ctx, r.Job.MessageID); err != nil {
@@ -109,7 +109,7 @@ func (e *Engine) RecordPush(ctx context.Context, r PushRecord) error {
 // worker (on this node or another) tries them meanwhile, and counts the try
 // that is about to happen.
 func (e *Engine) ClaimPushJobs(ctx context.Context, limit int, lease time.Duration) ([]*kefu.PushJob, error) {
-	now := e.clock.Now()
+	now := e.now()
 	due, err := e.store.DuePushJobs(ctx, now, limit)
 	if err != nil || len(due) == 0 {
 		return nil, err
@@ -141,7 +141,7 @@ func (e *Engine) ClaimPushJobs(ctx context.Context, limit int, lease time.Durati
 // push inspector's "send again" for a message whose push has finished.
 func (e *Engine) RequeuePush(ctx context.Context, messageID int64) error {
 	err := e.store.Update(ctx, func(tx kefu.Tx) error {
-		now := e.clock.Now()
+		now := e.now()
 		m, err := tx.Message(ctx, messageID)
 		if err != nil {
 			return err

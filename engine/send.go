@@ -79,7 +79,7 @@ func (e *Engine) Send(ctx context.Context, req SendRequest) (*kefu.Message, erro
 	var dup, expired bool
 	err = e.store.Update(ctx, func(tx kefu.Tx) error {
 		stored, dup, expired = nil, false, false
-		now := e.clock.Now()
+		now := e.now()
 		var err error
 		if c, err = tx.LockConversation(ctx, req.ConversationID); err != nil {
 			return err

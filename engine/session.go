@@ -98,7 +98,7 @@ func (e *Engine) assign(ctx context.Context, conversationID, agentID int64, auto
 	var notice *kefu.Message
 	var agent *kefu.Agent
 	err := e.store.Update(ctx, func(tx kefu.Tx) error {
-		now := e.clock.Now()
+		now := e.now()
 		var err error
 		if c, err = tx.LockConversation(ctx, conversationID); err != nil {
 			return err
@@ -163,7 +163,7 @@ func (e *Engine) Close(ctx context.Context, conversationID int64, by *kefu.Agent
 	var freed int64
 	err := e.store.Update(ctx, func(tx kefu.Tx) error {
 		freed = 0
-		now := e.clock.Now()
+		now := e.now()
 		var err error
 		if c, err = tx.LockConversation(ctx, conversationID); err != nil {
 			return err
@@ -225,7 +225,7 @@ func (e *Engine) TransferTo(ctx context.Context, conversationID int64, by *kefu.
 	var touched []int64
 	err := e.store.Update(ctx, func(tx kefu.Tx) error {
 		msgs, touched = nil, nil
-		now := e.clock.Now()
+		now := e.now()
 		var err error
 		if c, err = tx.LockConversation(ctx, conversationID); err != nil {
 			return err
@@ -369,7 +369,7 @@ func (e *Engine) requeue(ctx context.Context, tx kefu.Tx, c *kefu.Conversation, 
 // Sweep ends every session idle past the timeout (the 30-minute rule) and
 // returns how many it ended.
 func (e *Engine) Sweep(ctx context.Context) (int, error) {
-	now := e.clock.Now()
+	now := e.now()
 	ids, err := e.store.ExpiredConversations(ctx, now.Add(-e.cfg.SessionTimeout), 500)
 	if err != nil {
 		return 0, err
@@ -385,7 +385,7 @@ func (e *Engine) Sweep(ctx context.Context) (int, error) {
 				return err
 			}
 			agentID = c.AgentID
-			expired, err = e.expireIfDue(ctx, tx, c, e.clock.Now())
+			expired, err = e.expireIfDue(ctx, tx, c, e.now())
 			return err
 		})
 		if err != nil {

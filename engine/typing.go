@@ -59,7 +59,7 @@ func (t *typingState) active(conv int64, who kefu.Sender, now time.Time) bool {
 // conversation. who is the customer (seen by agents), an agent or the
 // developer (both seen by the customer).
 func (e *Engine) Typing(ctx context.Context, c *kefu.Conversation, who kefu.Sender, on bool) {
-	now := e.clock.Now()
+	now := e.now()
 	ev := &Typing{Who: who, On: on}
 	if on {
 		ev.Until = now.Add(TypingLifetime)
@@ -74,7 +74,7 @@ func (e *Engine) Typing(ctx context.Context, c *kefu.Conversation, who kefu.Send
 // needs a customer message in the last 30 seconds (45080) and may not be
 // started twice (45081).
 func (e *Engine) DeveloperTyping(ctx context.Context, c *kefu.Conversation, on bool) error {
-	now := e.clock.Now()
+	now := e.now()
 	if on {
 		if c.LastUserAt.IsZero() || now.Sub(c.LastUserAt) > typingExchangeWindow {
 			return kefu.Errorf(kefu.EWINDOW, "no message exchange with the user in the last 30 seconds")

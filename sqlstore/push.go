@@ -59,10 +59,13 @@ func (r *reader) PushJob(ctx context.Context, id int64) (*kefu.PushJob, error) {
 }
 
 // DuePushJobs lists jobs whose time has come and whose lease (if any) has
-// run out, oldest first.
+// run out, oldest first — only the oldest job of each conversation, so a
+// conversation's pushes reach the developer in order, retries included.
 func (r *reader) DuePushJobs(ctx context.Context, now time.Time, limit int) ([]*kefu.PushJob, error) {
 	return collect(ctx, r, "list due push jobs", scanPushJob,
-		fmt.Sprintf(`SELECT `+pushJobColumns+` FROM push_outbox WHERE next_at <= ? AND lease_until <= ? ORDER BY id LIMIT %d`, limit),
+		fmt.Sprintf(`SELECT `+pushJobColumns+` FROM push_outbox o WHERE next_at <= ? AND lease_until <= ?
+			AND NOT EXISTS (SELECT 1 FROM push_outbox p WHERE p.conversation_id = o.conversation_id AND p.id < o.id)
+			ORDER BY id LIMIT %d`, limit),
 		ms(now), ms(now))
 }
 

@@ -19,6 +19,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
+	case "serve":
+		return serveCommand(args, stdout, stderr)
+	case "app":
+		return appCommand(args, stdout, stderr)
 	case "wx":
 		return wxCommand(args, stdin, stdout, stderr)
 	case "help", "-h", "--help":
@@ -34,6 +38,7 @@ const usage = `Usage: kefu [command] [flags]
 
 Commands:
   serve      run Kefu (the default when no command is given)
+  app        manage mini programs: add, list, set
   wx         WeChat protocol tools: sign, decrypt, encrypt
   help       show this help
 `

@@ -157,6 +157,7 @@ CREATE TABLE push_outbox (
     created_at      INTEGER NOT NULL
 );
 CREATE INDEX push_outbox_due ON push_outbox (next_at, id);
+CREATE INDEX push_outbox_conversation ON push_outbox (conversation_id, id);
 
 CREATE TABLE push_attempts (
     id              INTEGER PRIMARY KEY,

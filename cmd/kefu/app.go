@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/engine"
+	"github.com/kefuhq/kefu/sqlstore"
+	"github.com/kefuhq/kefu/wechat"
+)
+
+const appUsage = `Usage: kefu app add|list|set [flags]
+
+  add   add a mini program: --appid --original-id --secret [--name]
+        [--push-url --token --aes-key --mode --format]
+  list  list mini programs
+  set   change one: --appid and the flags to change
+
+A push URL is verified with WeChat's handshake before it is saved.
+`
+
+// appCommand manages apps straight in the store (the server may be running).
+func appCommand(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, appUsage)
+		return 2
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("kefu app "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sf storeFlags
+	sf.register(fs)
+	appID := fs.String("appid", "", "the AppID (wx…)")
+	originalID := fs.String("original-id", "", "the original id (gh_…)")
+	name := fs.String("name", "", "a name for people")
+	secret := fs.String("secret", "", "the AppSecret used with /cgi-bin/token")
+	pushURL := fs.String("push-url", "", "the developer's message push URL (empty: messages go straight to customer service)")
+	token := fs.String("token", "", "the push Token")
+	aesKey := fs.String("aes-key", "", "the EncodingAESKey (43 characters; \"generate\" makes one)")
+	mode := fs.String("mode", "", "push mode: plaintext, compatible or safe")
+	format := fs.String("format", "", "push format: xml or json")
+	origins := fs.String("widget-origins", "", "comma-separated origins allowed to embed the chat widget")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ctx := context.Background()
+	dsn := sf.db
+	if dsn == "" {
+		dsn = filepath.Join(sf.data, "kefu.db")
+	}
+	store, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	if err != nil {
+		fmt.Fprintf(stderr, "kefu app: %v\n", err)
+		return 1
+	}
+	defer store.Close()
+	hc := &http.Client{Timeout: wechat.VerifyURLTimeout}
+	eng := engine.New(store, nopBus{}, kefu.SystemClock{}, nil, nil, engine.Config{
+		VerifyPushURL: func(ctx context.Context, url, token string) error { return wechat.VerifyURL(ctx, hc, url, token) }})
+	if *aesKey == "generate" {
+		*aesKey = engine.NewAlnum(43)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	apply := func(a *kefu.App) {
+		for flagName, apply := range map[string]func(){
+			"original-id": func() { a.OriginalID = *originalID }, "name": func() { a.Name = *name },
+			"secret": func() { a.Secret = *secret }, "push-url": func() { a.Push.URL = *pushURL },
+			"token": func() { a.Push.Token = *token }, "aes-key": func() { a.Push.EncodingAESKey = *aesKey },
+			"mode": func() { a.Push.Mode = kefu.PushMode(*mode) }, "format": func() { a.Push.Format = kefu.PushFormat(*format) },
+			"widget-origins": func() { a.WidgetOrigins = splitList(*origins) },
+		} {
+			if set[flagName] {
+				apply()
+			}
+		}
+	}
+	switch sub {
+	case "add":
+		a := &kefu.App{ID: *appID}
+		apply(a)
+		err = eng.CreateApp(ctx, a)
+		if err == nil {
+			fmt.Fprintf(stdout, "added %s (%s)\n", a.ID, a.OriginalID)
+			if set["aes-key"] {
+				fmt.Fprintf(stdout, "EncodingAESKey: %s\n", a.Push.EncodingAESKey)
+			}
+		}
+	case "set":
+		var a *kefu.App
+		if a, err = store.App(ctx, *appID); errors.Is(err, kefu.ErrNotFound) {
+			err = fmt.Errorf("no app %q", *appID)
+			break
+		} else if err != nil {
+			break
+		}
+		apply(a)
+		if err = eng.SaveApp(ctx, a); err == nil {
+			fmt.Fprintf(stdout, "saved %s\n", a.ID)
+		}
+	case "list":
+		var apps []*kefu.App
+		if apps, err = store.Apps(ctx); err == nil {
+			tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "APPID\tORIGINAL ID\tNAME\tPUSH URL\tMODE\tFORMAT")
+			for _, a := range apps {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.OriginalID, a.Name, orDash(a.Push.URL), a.Push.Mode, a.Push.Format)
+			}
+			tw.Flush()
+		}
+	default:
+		fmt.Fprintf(stderr, "kefu app: unknown subcommand %q\n\n%s", sub, appUsage)
+		return 2
+	}
+	if err != nil {
+		msg := err.Error()
+		if kefu.ErrorCode(err) != kefu.EINTERNAL {
+			msg = kefu.ErrorMessage(err)
+		}
+		fmt.Fprintf(stderr, "kefu app %s: %s\n", sub, msg)
+		return 1
+	}
+	return 0
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// nopBus drops events: the app command changes settings only, which no
+// live client watches.
+type nopBus struct{}
+
+func (nopBus) Publish(string, []byte) {}

@@ -1,0 +1,92 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"math/big"
+
+	"github.com/kefuhq/kefu"
+)
+
+// CreateApp adds a mini program. A push URL is verified with WeChat's
+// handshake first; a URL that fails is refused with the reason.
+func (e *Engine) CreateApp(ctx context.Context, a *kefu.App) error {
+	if a.Push.Mode == "" {
+		a.Push.Mode = kefu.PushSafe
+	}
+	if a.Push.Format == "" {
+		a.Push.Format = kefu.PushJSON
+	}
+	if a.IdentitySecret == "" {
+		a.IdentitySecret = NewSecret(32)
+	}
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if err := e.verifyPush(ctx, a.Push); err != nil {
+		return err
+	}
+	a.CreatedAt = e.now()
+	return e.store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateApp(ctx, a) })
+}
+
+// SaveApp changes a mini program's settings. When the push URL or token
+// changes, the handshake runs again; when the EncodingAESKey changes, the
+// old key is kept for decrypting replies made with it.
+func (e *Engine) SaveApp(ctx context.Context, a *kefu.App) error {
+	old, err := e.app(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	if a.Push.EncodingAESKey != old.Push.EncodingAESKey && old.Push.EncodingAESKey != "" {
+		a.Push.PreviousAESKey = old.Push.EncodingAESKey
+	}
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if a.Push.URL != old.Push.URL || a.Push.Token != old.Push.Token {
+		if err := e.verifyPush(ctx, a.Push); err != nil {
+			return err
+		}
+	}
+	a.CreatedAt = old.CreatedAt
+	return e.store.Update(ctx, func(tx kefu.Tx) error { return tx.SaveApp(ctx, a) })
+}
+
+// verifyPush runs the URL handshake and phrases a failure for the person
+// saving the URL.
+func (e *Engine) verifyPush(ctx context.Context, p kefu.PushConfig) error {
+	if p.URL == "" || e.cfg.VerifyPushURL == nil {
+		return nil
+	}
+	if err := e.cfg.VerifyPushURL(ctx, p.URL, p.Token); err != nil {
+		var ke *kefu.Error
+		if errors.As(err, &ke) {
+			return err
+		}
+		return kefu.Errorf(kefu.EINVALID, "the push URL failed WeChat's verification handshake: %v", err)
+	}
+	return nil
+}
+
+// NewSecret returns n random bytes as hex.
+func NewSecret(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// NewAlnum returns n random letters and digits (an EncodingAESKey is 43).
+func NewAlnum(n int) string {
+	b := make([]byte, n)
+	max := big.NewInt(int64(len(alnum)))
+	for i := range b {
+		v, _ := rand.Int(rand.Reader, max)
+		b[i] = alnum[v.Int64()]
+	}
+	return string(b)
+}

@@ -1,0 +1,304 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/engine"
+)
+
+// The client API: what the widget, the mini program simulator and app SDKs
+// use. A customer identifies once, then carries a bearer token that opens
+// their own conversation and nothing else. See docs/client-api.md.
+func (s *Server) clientRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/client/sessions", s.clientIdentify)
+	mux.HandleFunc("POST /api/client/enter", s.withClient(s.clientEnter))
+	mux.HandleFunc("GET /api/client/state", s.withClient(s.clientGetState))
+	mux.HandleFunc("GET /api/client/messages", s.withClient(s.clientMessages))
+	mux.HandleFunc("POST /api/client/messages", s.withClient(s.clientSend))
+	mux.HandleFunc("POST /api/client/media", s.withClient(s.clientUpload))
+	mux.HandleFunc("POST /api/client/typing", s.withClient(s.clientTyping))
+	mux.HandleFunc("POST /api/client/read", s.withClient(s.clientRead))
+	mux.HandleFunc("GET /api/client/ws", s.clientWS)
+}
+
+// identifyRequest is the body of POST /api/client/sessions.
+type identifyRequest struct {
+	AppID   string       `json:"appid"`
+	Channel kefu.Channel `json:"channel"`
+	// VisitorID is an anonymous browser's or simulated user's own random id
+	// (at least 16 characters), kept by the client.
+	VisitorID string `json:"visitor_id"`
+	// Identity is a host site's signed user, instead of VisitorID.
+	Identity   *signedIdentity `json:"identity"`
+	SDKVersion string          `json:"sdk_version"`
+	Name       string          `json:"name"`
+}
+
+type signedIdentity struct {
+	UserID    string `json:"user_id"`
+	Timestamp int64  `json:"timestamp"`
+	Signature string `json:"signature"`
+}
+
+// identifyResponse answers POST /api/client/sessions.
+type identifyResponse struct {
+	Token     string      `json:"token"`
+	ExpiresAt time.Time   `json:"expires_at"`
+	OpenID    string      `json:"openid"`
+	Channel   kefu.Channel `json:"channel"`
+	State     clientState `json:"state"`
+}
+
+func (s *Server) clientIdentify(w http.ResponseWriter, r *http.Request) {
+	var req identifyRequest
+	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	app, err := s.store.App(ctx, req.AppID)
+	if err != nil {
+		if errors.Is(err, kefu.ErrNotFound) {
+			err = kefu.Errorf(kefu.ENOTFOUND, "no app %q", req.AppID)
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Channel == "" {
+		req.Channel = kefu.ChannelWeb
+	}
+	ident := engine.IdentifyRequest{AppID: app.ID, Channel: req.Channel, SDKVersion: req.SDKVersion, Name: strings.TrimSpace(req.Name)}
+	switch {
+	case req.Identity != nil:
+		id := req.Identity
+		if err := verifyIdentity(app, id.UserID, id.Timestamp, id.Signature, s.clock.Now()); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		ident.ExternalID, ident.Verified = "user:"+id.UserID, true
+	case len(req.VisitorID) >= 16 && len(req.VisitorID) <= 128:
+		ident.ExternalID = "visitor:" + req.VisitorID
+	default:
+		s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "send a visitor_id of 16 to 128 characters, or a signed identity"))
+		return
+	}
+	if req.Channel == kefu.ChannelSDK && req.SDKVersion == "" {
+		s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "the sdk channel needs sdk_version"))
+		return
+	}
+	cust, c, err := s.eng.Identify(ctx, ident)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, err := s.clientStateOf(ctx, c)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	tok, exp := s.clientToken(cust, c)
+	writeJSON(w, http.StatusOK, identifyResponse{Token: tok, ExpiresAt: exp, OpenID: cust.OpenID, Channel: cust.Channel, State: st})
+}
+
+// clientHandler is a handler for an authenticated customer.
+type clientHandler func(w http.ResponseWriter, r *http.Request, cl *clientClaims)
+
+// withClient checks the bearer token.
+func (s *Server) withClient(h clientHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		cl, err := s.parseClientToken(tok)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h(w, r, cl)
+	}
+}
+
+// enterRequest is the body of POST /api/client/enter (seed 000's button
+// attributes).
+type enterRequest struct {
+	SessionFrom string            `json:"session_from"`
+	Card        *kefu.MessageCard `json:"card"`
+}
+
+func (s *Server) clientEnter(w http.ResponseWriter, r *http.Request, cl *clientClaims) {
+	var req enterRequest
+	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, err := s.eng.Enter(r.Context(), cl.Conversation, req.SessionFrom, req.Card); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.clientGetState(w, r, cl)
+}
+
+func (s *Server) clientGetState(w http.ResponseWriter, r *http.Request, cl *clientClaims) {
+	c, err := s.store.Conversation(r.Context(), cl.Conversation)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, err := s.clientStateOf(r.Context(), c)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// clientMessages lists the customer's messages after a sequence number:
+// GET /api/client/messages?after=12&limit=100. Internal notes and events
+// are never included.
+func (s *Server) clientMessages(w http.ResponseWriter, r *http.Request, cl *clientClaims) {
+	after, err := queryInt(r, "after", 0)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	limit, err := queryInt(r, "limit", 200)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	msgs, last, err := s.clientBacklog(r.Context(), cl.Conversation, after, int(limit))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs, "last_seq": last})
+}
+
+// clientBacklog returns the customer-visible messages after a seq, and the
+// last seq looked at (so a client can continue from there even if the last
+// messages were hidden ones).
+func (s *Server) clientBacklog(ctx context.Context, convID, after int64, limit int) ([]*clientMessage, int64, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 500
+	}
+	msgs, err := s.store.Messages(ctx, convID, after, 0, limit)
+	if err != nil {
+		return nil, after, err
+	}
+	names := agentNames{}
+	out := make([]*clientMessage, 0, len(msgs))
+	last := after
+	for _, m := range msgs {
+		last = m.Seq
+		if m.VisibleToUser() {
+			out = append(out, s.clientMessageOf(ctx, m, names))
+		}
+	}
+	return out, last, nil
+}
+
+// sendRequest is a customer's message: POST /api/client/messages, or a
+// "send" frame on the WebSocket.
+type sendRequest struct {
+	ClientMsgID     string                `json:"client_msg_id"`
+	Kind            kefu.Kind             `json:"kind"`
+	Text            *kefu.Text            `json:"text"`
+	Image           *kefu.Image           `json:"image"`
+	MiniProgramPage *kefu.MiniProgramPage `json:"miniprogrampage"`
+}
+
+func (req *sendRequest) message() *kefu.Message {
+	return &kefu.Message{ClientMsgID: req.ClientMsgID, Kind: req.Kind, Text: req.Text, Image: req.Image, MiniProgramPage: req.MiniProgramPage}
+}
+
+func (s *Server) clientSend(w http.ResponseWriter, r *http.Request, cl *clientClaims) {
+	var req sendRequest
+	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	m, dup, err := s.receive(r.Context(), cl, &req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if dup {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, m)
+}
+
+// receive hands a customer's message to the engine. Images must be media
+// uploaded by the same customer's app.
+func (s *Server) receive(ctx context.Context, cl *clientClaims, req *sendRequest) (*clientMessage, bool, error) {
+	m := req.message()
+	if m.Kind == kefu.KindImage && m.Image != nil {
+		md, err := s.store.Media(ctx, m.Image.MediaID)
+		if err != nil || md.AppID != cl.App {
+			return nil, false, kefu.Errorf(kefu.EINVALID, "unknown image media_id: upload the image first")
+		}
+	}
+	stored, dup, err := s.eng.Receive(ctx, cl.Conversation, m)
+	if err != nil {
+		return nil, false, err
+	}
+	if !dup {
+		s.metrics.received.Inc()
+	}
+	return s.clientMessageOf(ctx, stored, agentNames{}), dup, nil
+}
+
+type typingRequest struct {
+	On bool `json:"on"`
+}
+
+func (s *Server) clientTyping(w http.ResponseWriter, r *http.Request, cl *clientClaims) {
+	var req typingRequest
+	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.store.Conversation(r.Context(), cl.Conversation)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.eng.Typing(r.Context(), c, kefu.SenderUser, req.On)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type readRequest struct {
+	Delivered int64 `json:"delivered"`
+	Read      int64 `json:"read"`
+}
+
+func (s *Server) clientRead(w http.ResponseWriter, r *http.Request, cl *clientClaims) {
+	var req readRequest
+	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.eng.MarkCustomer(r.Context(), cl.Conversation, engine.CustomerMarkers{Delivered: req.Delivered, Read: req.Read}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// queryInt reads a non-negative integer query parameter.
+func queryInt(r *http.Request, name string, def int64) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, kefu.Errorf(kefu.EINVALID, "%s must be a non-negative integer", name)
+	}
+	return n, nil
+}

@@ -1,0 +1,271 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/engine"
+)
+
+// clientWS is the customer's live connection: GET /api/client/ws?token=…&after=N.
+// It first sends every customer-visible message after N (the last sequence
+// number the client saw), then a "synced" frame, then live messages, state
+// changes and typing — each message exactly once, in order, across
+// reconnects. The client may send, type and report what it has read.
+func (s *Server) clientWS(w http.ResponseWriter, r *http.Request) {
+	tok := r.URL.Query().Get("token")
+	if tok == "" {
+		tok, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	}
+	cl, err := s.parseClientToken(tok)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	after, err := queryInt(r, "after", 0)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	wc, err := s.acceptWS(w, r, "client")
+	if err != nil {
+		return // Accept has answered
+	}
+	cs := &clientSession{s: s, wc: wc, cl: cl, names: agentNames{}}
+	cs.run(after)
+}
+
+// clientSession is the state of one customer connection.
+type clientSession struct {
+	s     *Server
+	wc    *wsConn
+	cl    *clientClaims
+	names agentNames
+
+	mu      sync.Mutex
+	synced  bool           // the backlog has been sent
+	pending []engine.Event // live events that arrived while the backlog was sent
+	lastSeq int64          // highest message seq sent
+	state   clientState    // last state sent
+	queued  bool           // a queue position refresher is running
+}
+
+func (cs *clientSession) run(after int64) {
+	s, wc := cs.s, cs.wc
+	defer wc.close(websocket.StatusNormalClosure, "")
+	// Subscribe before reading the backlog so nothing falls between them.
+	cancel, err := s.bus.Subscribe(engine.ConversationTopic(cs.cl.Conversation), cs.onEvent)
+	if err != nil {
+		s.log.Error("client websocket: subscribe", "err", err)
+		return
+	}
+	defer cancel()
+	ctx := wc.ctx
+	cs.lastSeq = after
+	for {
+		msgs, last, err := s.clientBacklog(ctx, cs.cl.Conversation, cs.lastSeq, 500)
+		if err != nil {
+			s.log.Error("client websocket: backlog", "err", err)
+			return
+		}
+		for _, m := range msgs {
+			wc.sendJSON(messageFrame{Type: "message", Message: m})
+		}
+		if last == cs.lastSeq {
+			break
+		}
+		cs.lastSeq = last
+	}
+	c, err := s.store.Conversation(ctx, cs.cl.Conversation)
+	if err != nil {
+		return
+	}
+	cs.mu.Lock()
+	cs.sendStateLocked(ctx, c, true)
+	wc.sendJSON(map[string]any{"type": "synced", "last_seq": cs.lastSeq})
+	cs.synced = true
+	pending := cs.pending
+	cs.pending = nil
+	for i := range pending {
+		cs.handleLocked(ctx, &pending[i])
+	}
+	cs.mu.Unlock()
+
+	for {
+		data, err := wc.read()
+		if err != nil {
+			return
+		}
+		cs.onFrame(ctx, data)
+	}
+}
+
+type messageFrame struct {
+	Type        string         `json:"type"`
+	ClientMsgID string         `json:"client_msg_id,omitempty"`
+	Message     *clientMessage `json:"message"`
+}
+
+type stateFrame struct {
+	Type  string      `json:"type"`
+	State clientState `json:"state"`
+}
+
+type typingFrame struct {
+	Type   string      `json:"type"`
+	Typing typingState `json:"typing"`
+}
+
+type typingState struct {
+	Who kefu.Sender `json:"who"`
+	On  bool        `json:"on"`
+}
+
+// onEvent receives the conversation's events from the bus. It must not block.
+func (cs *clientSession) onEvent(data []byte) {
+	var ev engine.Event
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return
+	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if !cs.synced {
+		cs.pending = append(cs.pending, ev)
+		return
+	}
+	cs.handleLocked(cs.wc.ctx, &ev)
+}
+
+func (cs *clientSession) handleLocked(ctx context.Context, ev *engine.Event) {
+	switch ev.Type {
+	case engine.EventMessage:
+		m := ev.Message
+		if m.Seq > cs.lastSeq {
+			cs.lastSeq = m.Seq
+			if m.VisibleToUser() {
+				cs.wc.sendJSON(messageFrame{Type: "message", Message: cs.s.clientMessageOf(ctx, m, cs.names)})
+			}
+		}
+		if ev.Conversation != nil {
+			cs.sendStateLocked(ctx, ev.Conversation, false)
+		}
+	case engine.EventConversation:
+		cs.sendStateLocked(ctx, ev.Conversation, false)
+	case engine.EventTyping:
+		if t := ev.Typing; t != nil && t.Who != kefu.SenderUser {
+			cs.wc.sendJSON(typingFrame{Type: "typing", Typing: typingState{Who: t.Who, On: t.On}})
+		}
+	}
+}
+
+// sendStateLocked sends the session state if it changed (or always, when
+// force is set), starting a queue-position refresher while queued.
+func (cs *clientSession) sendStateLocked(ctx context.Context, c *kefu.Conversation, force bool) {
+	if c == nil {
+		return
+	}
+	if !force && c.State == cs.state.State && c.State != kefu.StateActive && c.State != kefu.StateQueued {
+		return
+	}
+	st, err := cs.s.clientStateOf(ctx, c)
+	if err != nil {
+		return
+	}
+	st.LastSeq = max(st.LastSeq, cs.lastSeq)
+	if !force && st.State == cs.state.State && st.QueuePosition == cs.state.QueuePosition && agentsEqual(st.Agent, cs.state.Agent) {
+		return
+	}
+	cs.state = st
+	cs.wc.sendJSON(stateFrame{Type: "state", State: st})
+	if st.State == kefu.StateQueued && !cs.queued {
+		cs.queued = true
+		go cs.refreshQueuePosition()
+	}
+}
+
+func agentsEqual(a, b *agentCard) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
+}
+
+// queueRefresh is how often a waiting customer's queue position is updated.
+const queueRefresh = 3 * time.Second
+
+// refreshQueuePosition keeps the queue position current while queued: other
+// customers' sessions move the queue without touching this conversation.
+func (cs *clientSession) refreshQueuePosition() {
+	t := time.NewTicker(queueRefresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-cs.wc.ctx.Done():
+			return
+		case <-t.C:
+		}
+		c, err := cs.s.store.Conversation(cs.wc.ctx, cs.cl.Conversation)
+		cs.mu.Lock()
+		if err == nil {
+			cs.sendStateLocked(cs.wc.ctx, c, false)
+		}
+		if cs.state.State != kefu.StateQueued {
+			cs.queued = false
+			cs.mu.Unlock()
+			return
+		}
+		cs.mu.Unlock()
+	}
+}
+
+// clientFrame is any frame a customer's client sends.
+type clientFrame struct {
+	Type      string       `json:"type"`
+	Message   *sendRequest `json:"message"`
+	On        bool         `json:"on"`
+	Delivered int64        `json:"delivered"`
+	Read      int64        `json:"read"`
+}
+
+func (cs *clientSession) onFrame(ctx context.Context, data []byte) {
+	var f clientFrame
+	if err := json.Unmarshal(data, &f); err != nil {
+		cs.wc.sendJSON(wsError{Type: "error", Error: errorDetail{Code: kefu.EINVALID, Message: "frames must be JSON objects with a type"}})
+		return
+	}
+	switch f.Type {
+	case "send":
+		if f.Message == nil {
+			cs.wc.sendJSON(wsError{Type: "error", Error: errorDetail{Code: kefu.EINVALID, Message: "a send frame needs a message"}})
+			return
+		}
+		m, _, err := cs.s.receive(ctx, cs.cl, f.Message)
+		if err != nil {
+			cs.wc.sendJSON(wsError{Type: "error", ClientMsgID: f.Message.ClientMsgID,
+				Error: errorDetail{Code: kefu.ErrorCode(err), Message: kefu.ErrorMessage(err)}})
+			return
+		}
+		cs.wc.sendJSON(messageFrame{Type: "sent", ClientMsgID: f.Message.ClientMsgID, Message: m})
+	case "typing":
+		if c, err := cs.s.store.Conversation(ctx, cs.cl.Conversation); err == nil {
+			cs.s.eng.Typing(ctx, c, kefu.SenderUser, f.On)
+		}
+	case "read":
+		if err := cs.s.eng.MarkCustomer(ctx, cs.cl.Conversation, engine.CustomerMarkers{Delivered: f.Delivered, Read: f.Read}); err != nil {
+			cs.wc.sendJSON(wsError{Type: "error", Error: errorDetail{Code: kefu.ErrorCode(err), Message: kefu.ErrorMessage(err)}})
+		}
+	case "ping":
+		cs.wc.send([]byte(`{"type":"pong"}`))
+	default:
+		cs.wc.sendJSON(wsError{Type: "error", Error: errorDetail{Code: kefu.EINVALID, Message: "unknown frame type " + jsonQuote(f.Type)}})
+	}
+}
+
+func jsonQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}

@@ -1,0 +1,176 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+
+	"github.com/coder/websocket"
+
+	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/engine"
+)
+
+// deskWS is an agent's live connection: GET /api/desk/ws (cookie auth; the
+// WebSocket library refuses cross-origin browsers). It carries every engine
+// event of the apps and teams the agent serves — new messages, state changes,
+// typing, push results, agent status — as JSON frames shaped like
+// engine.Event. After a reconnect the workspace reloads its lists and asks
+// for messages after the last seq it has, so nothing is missed or doubled.
+// The agent may send typing, read and send frames.
+func (s *Server) deskWS(w http.ResponseWriter, r *http.Request) {
+	a, _, err := s.deskAgent(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	wc, err := s.acceptWS(w, r, "desk")
+	if err != nil {
+		return
+	}
+	ds := &deskSession{s: s, wc: wc, agent: a}
+	ds.run(r.Context())
+}
+
+type deskSession struct {
+	s  *Server
+	wc *wsConn
+
+	mu    sync.Mutex
+	agent *kefu.Agent
+}
+
+func (ds *deskSession) run(reqCtx context.Context) {
+	s, wc := ds.s, ds.wc
+	defer wc.close(websocket.StatusNormalClosure, "")
+	ctx := wc.ctx
+	apps := ds.agent.Apps
+	if ds.agent.Role == kefu.RoleAdmin {
+		all, err := s.store.Apps(ctx)
+		if err != nil {
+			return
+		}
+		apps = apps[:0:0]
+		for _, app := range all {
+			apps = append(apps, app.ID)
+		}
+	}
+	topics := []string{engine.AgentsTopic}
+	for _, id := range apps {
+		topics = append(topics, engine.AppTopic(id))
+	}
+	for _, t := range topics {
+		cancel, err := s.bus.Subscribe(t, ds.onEvent)
+		if err != nil {
+			s.log.Error("desk websocket: subscribe", "topic", t, "err", err)
+			return
+		}
+		defer cancel()
+	}
+	wc.sendJSON(map[string]any{"type": "hello", "agent": ds.agent})
+	for {
+		data, err := wc.read()
+		if err != nil {
+			return
+		}
+		ds.onFrame(ctx, data)
+	}
+}
+
+// onEvent forwards an engine event the agent may see. It must not block.
+func (ds *deskSession) onEvent(data []byte) {
+	var ev engine.Event
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return
+	}
+	ds.mu.Lock()
+	a := ds.agent
+	ds.mu.Unlock()
+	if ev.Type == engine.EventAgent {
+		if ev.Agent != nil && ev.Agent.ID == a.ID {
+			// Our own account changed: re-check it (disabled, signed out
+			// everywhere) off the publisher's goroutine.
+			go ds.recheck()
+		}
+		ds.wc.send(data)
+		return
+	}
+	if !a.Serves(ev.AppID, ev.TeamID) {
+		return
+	}
+	ds.wc.send(data)
+}
+
+// recheck reloads the agent; a disabled or signed-out agent is disconnected.
+func (ds *deskSession) recheck() {
+	a, err := ds.s.store.Agent(ds.wc.ctx, ds.agent.ID)
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	if err != nil || a.Disabled || a.AuthVersion != ds.agent.AuthVersion {
+		ds.wc.close(websocket.StatusPolicyViolation, "signed out")
+		return
+	}
+	ds.agent = a
+}
+
+// deskFrame is any frame the workspace sends.
+type deskFrame struct {
+	Type           string           `json:"type"`
+	ConversationID int64            `json:"conversation_id"`
+	On             bool             `json:"on"`
+	Seq            int64            `json:"seq"`
+	Message        *deskSendRequest `json:"message"`
+}
+
+type deskSentFrame struct {
+	Type        string        `json:"type"` // "sent"
+	ClientMsgID string        `json:"client_msg_id,omitempty"`
+	Message     *kefu.Message `json:"message"`
+}
+
+func (ds *deskSession) onFrame(ctx context.Context, data []byte) {
+	var f deskFrame
+	if err := json.Unmarshal(data, &f); err != nil {
+		ds.wc.sendJSON(wsError{Type: "error", Error: errorDetail{Code: kefu.EINVALID, Message: "frames must be JSON objects with a type"}})
+		return
+	}
+	if f.Type == "ping" {
+		ds.wc.send([]byte(`{"type":"pong"}`))
+		return
+	}
+	ds.mu.Lock()
+	a := ds.agent
+	ds.mu.Unlock()
+	fail := func(clientID string, err error) {
+		ds.wc.sendJSON(wsError{Type: "error", ClientMsgID: clientID, Error: errorDetail{Code: kefu.ErrorCode(err), Message: kefu.ErrorMessage(err)}})
+	}
+	c, err := ds.s.store.Conversation(ctx, f.ConversationID)
+	if err != nil || !a.Serves(c.AppID, c.TeamID) {
+		fail("", kefu.Errorf(kefu.ENOTFOUND, "no such conversation"))
+		return
+	}
+	switch f.Type {
+	case "typing":
+		if c.State == kefu.StateActive && c.AgentID == a.ID {
+			ds.s.eng.Typing(ctx, c, kefu.SenderAgent, f.On)
+		}
+	case "read":
+		if err := ds.s.eng.MarkAgentRead(ctx, c.ID, f.Seq); err != nil {
+			fail("", err)
+		}
+	case "send":
+		if f.Message == nil {
+			fail("", kefu.Errorf(kefu.EINVALID, "a send frame needs a message"))
+			return
+		}
+		m, err := ds.s.agentSend(ctx, a, c.ID, "desk", f.Message.message())
+		if err != nil {
+			fail(f.Message.ClientMsgID, err)
+			return
+		}
+		ds.wc.sendJSON(deskSentFrame{Type: "sent", ClientMsgID: f.Message.ClientMsgID, Message: m})
+	default:
+		fail("", kefu.Errorf(kefu.EINVALID, "unknown frame type %s", jsonQuote(f.Type)))
+	}
+}

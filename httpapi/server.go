@@ -1,0 +1,128 @@
+// Package httpapi is Kefu's HTTP surface: the WeChat-compatible /cgi-bin
+// API, the client API and WebSocket used by the widget, the simulator and
+// app SDKs, the desk API and WebSocket used by the workspace, the pages, and
+// health and metrics. It authenticates, decodes, calls the engine and maps
+// domain errors to each surface's own shape; it holds no business rules.
+package httpapi
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/bus"
+	"github.com/kefuhq/kefu/engine"
+)
+
+// Config holds the HTTP layer's settings.
+type Config struct {
+	// PublicURL is where browsers and developers reach Kefu, e.g.
+	// https://kefu.example (used in links such as image PicUrls).
+	PublicURL string
+	// MaxBodyBytes limits JSON and XML request bodies (default 64 KiB).
+	MaxBodyBytes int64
+	// MaxUploadBytes limits uploaded media (default 10 MiB).
+	MaxUploadBytes int64
+	// SecureCookies marks cookies Secure (behind TLS).
+	SecureCookies bool
+}
+
+// Deps is what the server needs from the rest of Kefu.
+type Deps struct {
+	Engine *engine.Engine
+	Bus    bus.Bus
+	Log    *slog.Logger
+	// Key is the server's secret for signing tokens and cookies (32 bytes).
+	Key []byte
+	// VerifyURL runs the push URL handshake when an app's URL is saved.
+	VerifyURL func(ctx context.Context, url, token string) error
+	// Web holds the static front end (package web).
+	Web fs.FS
+	// Ready reports whether the node can serve (for /readyz).
+	Ready  func(ctx context.Context) error
+	Config Config
+}
+
+// Server serves every HTTP surface of Kefu.
+type Server struct {
+	eng       *engine.Engine
+	store     kefu.Store
+	bus       bus.Bus
+	clock     kefu.Clock
+	log       *slog.Logger
+	key       []byte
+	verifyURL func(ctx context.Context, url, token string) error
+	web       fs.FS
+	ready     func(ctx context.Context) error
+	cfg       Config
+	metrics   *metrics
+	handler   http.Handler
+	logins    loginLimiter
+
+	connsMu sync.Mutex
+	conns   map[*wsConn]struct{} // open WebSockets, closed on Shutdown
+}
+
+// New builds the server and its routes.
+func New(d Deps) *Server {
+	if d.Config.MaxBodyBytes <= 0 {
+		d.Config.MaxBodyBytes = 64 << 10
+	}
+	if d.Config.MaxUploadBytes <= 0 {
+		d.Config.MaxUploadBytes = 10 << 20
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{eng: d.Engine, store: d.Engine.Store(), bus: d.Bus, clock: d.Engine.Clock(), log: d.Log, key: d.Key,
+		verifyURL: d.VerifyURL, web: d.Web, ready: d.Ready, cfg: d.Config, metrics: newMetrics(),
+		conns: map[*wsConn]struct{}{}}
+	mux := http.NewServeMux()
+	s.routes(mux)
+	s.handler = s.recoverPanics(s.observe(securityHeaders(mux)))
+	return s
+}
+
+// Handler returns the root handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", s.metrics.handler())
+
+	s.clientRoutes(mux)
+	s.deskRoutes(mux)
+	mux.HandleFunc("GET /media/{id}", s.serveMedia)
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.ready(ctx); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+	}
+	w.Write([]byte("ready\n"))
+}
+
+// CloseConnections closes every open WebSocket with "going away", so
+// clients reconnect to another node (or this one after a restart) and
+// resume from their last sequence number.
+func (s *Server) CloseConnections() {
+	s.connsMu.Lock()
+	conns := make([]*wsConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.connsMu.Unlock()
+	for _, c := range conns {
+		c.goingAway()
+	}
+}
