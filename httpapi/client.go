@@ -48,11 +48,11 @@ type signedIdentity struct {
 
 // identifyResponse answers POST /api/client/sessions.
 type identifyResponse struct {
-	Token     string      `json:"token"`
-	ExpiresAt time.Time   `json:"expires_at"`
-	OpenID    string      `json:"openid"`
+	Token     string       `json:"token"`
+	ExpiresAt time.Time    `json:"expires_at"`
+	OpenID    string       `json:"openid"`
 	Channel   kefu.Channel `json:"channel"`
-	State     clientState `json:"state"`
+	State     clientState  `json:"state"`
 }
 
 func (s *Server) clientIdentify(w http.ResponseWriter, r *http.Request) {

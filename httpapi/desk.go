@@ -80,13 +80,13 @@ func servedBefore(ctx context.Context, s *Server, a *kefu.Agent, c *kefu.Convers
 // deskConversationView is a conversation as the workspace shows it.
 type deskConversationView struct {
 	*kefu.Conversation
-	Customer      *kefu.Customer   `json:"customer"`
-	AgentName     string           `json:"agent_name,omitempty"`
-	Unread        int              `json:"unread"`
-	QueuePosition int              `json:"queue_position,omitempty"`
-	LastMessage   *kefu.Message    `json:"last_message,omitempty"`
-	Window        *replyWindow     `json:"window,omitempty"`
-	Sessions      []*kefu.Session  `json:"sessions,omitempty"`
+	Customer      *kefu.Customer  `json:"customer"`
+	AgentName     string          `json:"agent_name,omitempty"`
+	Unread        int             `json:"unread"`
+	QueuePosition int             `json:"queue_position,omitempty"`
+	LastMessage   *kefu.Message   `json:"last_message,omitempty"`
+	Window        *replyWindow    `json:"window,omitempty"`
+	Sessions      []*kefu.Session `json:"sessions,omitempty"`
 }
 
 // replyWindow is what may still be sent to a mini program user (PROTOCOL

@@ -118,4 +118,3 @@ func jsonKind(k string) string {
 	}
 	return k
 }
-
