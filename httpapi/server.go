@@ -97,6 +97,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	s.clientRoutes(mux)
 	s.deskRoutes(mux)
+	s.pageRoutes(mux)
 	mux.HandleFunc("GET /media/{id}", s.serveMedia)
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/kefuhq/kefu/push"
 	"github.com/kefuhq/kefu/richtext"
 	"github.com/kefuhq/kefu/sqlstore"
+	"github.com/kefuhq/kefu/web"
 	"github.com/kefuhq/kefu/wechat"
 )
 
@@ -125,7 +126,7 @@ func (n *Node) open(ctx context.Context) error {
 	hcfg := cfg.HTTP
 	hcfg.PublicURL = cfg.PublicURL
 	n.HTTP = httpapi.New(httpapi.Deps{Engine: n.Engine, Bus: n.Bus, Log: cfg.Log.With("part", "http"), Key: key,
-		VerifyURL: ecfg.VerifyPushURL, Ready: n.Store.Ping, Config: hcfg})
+		VerifyURL: ecfg.VerifyPushURL, Ready: n.Store.Ping, Web: web.FS(), Config: hcfg})
 	n.HTTP.Registry().MustRegister(n.Pusher.Collectors()...)
 	if cfg.Demo {
 		if n.Demo, err = ensureDemo(ctx, n); err != nil {
