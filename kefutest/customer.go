@@ -299,3 +299,19 @@ func (c *Customer) WaitMessage(what string, pred func(m *ClientMessage) bool) *C
 	})
 	return found
 }
+
+// Clone returns another client of the same customer (same token), with no
+// connection and nothing received — a second tab, or the page reloaded.
+func (c *Customer) Clone() *Customer {
+	return &Customer{t: c.t, s: c.s, AppID: c.AppID, Token: c.Token, OpenID: c.OpenID, changed: make(chan struct{}, 1)}
+}
+
+// HasFrame reports whether a frame of the given type has arrived.
+func (c *Customer) HasFrame(typ string) bool {
+	for _, f := range c.FrameTypes() {
+		if f == typ {
+			return true
+		}
+	}
+	return false
+}
