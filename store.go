@@ -70,6 +70,13 @@ type Tx interface {
 	PutAccessToken(ctx context.Context, t *AccessToken, retireAt time.Time) error
 
 	PutSetting(ctx context.Context, key, value string) error
+
+	CreateComponent(ctx context.Context, c *Component) error
+	SaveComponent(ctx context.Context, c *Component) error
+	DeleteComponent(ctx context.Context, id int64) error
+	// TouchRate allows one action per key every `every`: it records now
+	// and reports true unless the key was touched less than `every` ago.
+	TouchRate(ctx context.Context, key string, now time.Time, every time.Duration) (bool, error)
 }
 
 // Reader is what can be read outside a transaction (from a snapshot that may
@@ -131,6 +138,10 @@ type Reader interface {
 
 	// Setting reads a server-wide setting (ErrNotFound if unset).
 	Setting(ctx context.Context, key string) (string, error)
+
+	Component(ctx context.Context, id int64) (*Component, error)
+	// Components lists every component in tab order.
+	Components(ctx context.Context) ([]*Component, error)
 }
 
 // QueueFilter narrows the queue.

@@ -15,6 +15,10 @@ type SendRequest struct {
 	Agent          *kefu.Agent // for SenderAgent
 	Source         string      // "desk", "api", "component:<id>"
 	Message        *kefu.Message
+	// RateKey, when set, allows one send per RateEvery for that key
+	// (assistant components: one message a second per conversation).
+	RateKey   string
+	RateEvery time.Duration
 }
 
 // AgentWindow is how long after the customer's last message an agent may
@@ -102,6 +106,15 @@ func (e *Engine) Send(ctx context.Context, req SendRequest) (*kefu.Message, erro
 		if req.Sender == kefu.SenderDeveloper {
 			if c.Quota, err = c.Quota.Use(now); err != nil {
 				return err
+			}
+		}
+		if req.RateKey != "" {
+			ok, err := tx.TouchRate(ctx, req.RateKey, now, req.RateEvery)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return kefu.Errorf(kefu.ERATE, "at most one message every %s from here: wait a moment", req.RateEvery)
 			}
 		}
 		if stored, dup, err = tx.AppendMessage(ctx, c, &msg); err != nil || dup {

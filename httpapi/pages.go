@@ -23,13 +23,17 @@ type page struct {
 // pages maps paths to pages. Every page gets a strict Content-Security-Policy:
 // scripts and styles only from Kefu itself, nothing inline.
 var pages = map[string]page{
-	"/desk":        {file: "desk.html"},  // the agents' workspace
-	"/admin":       {file: "admin.html"}, // apps, agents, teams, push inspector
-	"/sim":         {file: "sim.html"},   // the mini program simulator
-	"/demo":        {file: "demo.html"},  // a web page with the chat widget
+	"/desk":        {file: "desk.html", frameSrc: componentOrigins}, // the agents' workspace
+	"/admin":       {file: "admin.html"},                            // apps, agents, teams, push inspector
+	"/sim":         {file: "sim.html"},                              // the mini program simulator
+	"/demo":        {file: "demo.html"},                             // a web page with the chat widget
 	"/sdk-demo":    {file: "sdk-demo.html"},
 	"/widget/chat": {file: "chat.html", frameAncestors: widgetAncestors},
+	// The example assistant component, framed by the workspace.
+	"/components/product-picker": {file: "product-picker.html", frameAncestors: selfOnly},
 }
+
+func selfOnly(*Server, *http.Request) string { return "'self'" }
 
 // widgetAncestors lets the chat page be framed by Kefu's own pages and by
 // the origins the app (?appid=) lists as hosts of its widget.
@@ -117,6 +121,10 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
 		etags.Store(name, tag)
 	}
 	h := w.Header()
+	if strings.HasPrefix(name, "components/") {
+		// Components on other sites import the helper as a module.
+		h.Set("Access-Control-Allow-Origin", "*")
+	}
 	h.Set("ETag", tag.(string))
 	h.Set("Cache-Control", "no-cache")
 	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {

@@ -97,7 +97,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	s.clientRoutes(mux)
 	s.deskRoutes(mux)
+	s.cgiRoutes(mux)
 	s.pageRoutes(mux)
+	s.componentRoutes(mux)
 	mux.HandleFunc("GET /media/{id}", s.serveMedia)
 }
 

@@ -18,10 +18,14 @@ import (
 // DemoHookPath is where the built-in demo developer hook listens.
 const DemoHookPath = "/demo/hook"
 
+// DemoComponentPath is the example assistant component served by Kefu.
+const DemoComponentPath = "/components/product-picker"
+
 // Demo is what a first start creates so Kefu can be tried at once: a demo
 // mini program whose push URL is the built-in demo developer hook (the
 // examples/devhook server: it answers through /cgi-bin and transfers to a
-// human when asked), and an admin account.
+// human when asked), the example assistant component (a product picker), and
+// an admin account.
 type Demo struct {
 	AppID         string
 	AdminLogin    string
@@ -55,8 +59,14 @@ func ensureDemo(ctx context.Context, n *Node) (*Demo, error) {
 			return nil, err
 		}
 		// The hook is part of this process and not listening yet: no handshake.
+		// The example assistant component, so the workspace shows one at once.
+		picker := &kefu.Component{Name: "Product picker", URL: DemoComponentPath, Icon: "🛍", AppIDs: []string{app.ID},
+			Enabled: true, CreatedAt: app.CreatedAt}
 		err := n.Store.Update(ctx, func(tx kefu.Tx) error {
 			if err := tx.CreateApp(ctx, app); err != nil {
+				return err
+			}
+			if err := tx.CreateComponent(ctx, picker); err != nil {
 				return err
 			}
 			return tx.PutSetting(ctx, "demo_app", app.ID)

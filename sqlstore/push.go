@@ -157,7 +157,7 @@ func (t *txn) PutAccessToken(ctx context.Context, tok *kefu.AccessToken, retireA
 		ms(retireAt), tok.AppID, tok.Stable, ms(retireAt)); err != nil {
 		return fmt.Errorf("sqlstore: retire access tokens: %w", err)
 	}
-	if _, err := t.exec(ctx, `DELETE FROM access_tokens WHERE app_id = ? AND expires_at < ?`, tok.AppID, ms(tok.CreatedAt)); err != nil {
+	if _, err := t.exec(ctx, `DELETE FROM access_tokens WHERE app_id = ? AND stable = ? AND expires_at < ?`, tok.AppID, tok.Stable, ms(tok.CreatedAt)); err != nil {
 		return fmt.Errorf("sqlstore: prune access tokens: %w", err)
 	}
 	_, err := t.exec(ctx, `INSERT INTO access_tokens (hash, nonce, app_id, stable, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,

@@ -1,0 +1,260 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/kefuhq/kefu"
+)
+
+// Assistant components (seed 001). Admins register them; the workspace
+// hangs the ones an agent may use beside the conversation, hands each a
+// versioned context with a short-lived signed token, and relays what they
+// post to the server, which enforces every rule. See
+// docs/assistant-components.md.
+func (s *Server) componentRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/admin/components", s.withAdmin(s.listComponents))
+	mux.HandleFunc("POST /api/admin/components", s.withAdmin(s.saveComponent))
+	mux.HandleFunc("PUT /api/admin/components/{cid}", s.withAdmin(s.saveComponent))
+	mux.HandleFunc("DELETE /api/admin/components/{cid}", s.withAdmin(s.deleteComponent))
+	mux.HandleFunc("GET /api/desk/conversations/{id}/components", s.withAgent(s.withConversation(s.conversationComponents)))
+	mux.HandleFunc("POST /api/desk/conversations/{id}/component-messages", s.withAgent(s.withConversation(s.componentSend)))
+	mux.HandleFunc("POST /api/components/verify", s.verifyComponentToken)
+}
+
+func (s *Server) listComponents(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
+	list, err := s.store.Components(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []*kefu.Component{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"components": list})
+}
+
+func (s *Server) saveComponent(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
+	var c kefu.Component
+	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &c); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c.ID = 0
+	status := http.StatusCreated
+	if v := r.PathValue("cid"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			s.writeError(w, r, kefu.Errorf(kefu.ENOTFOUND, "no such component"))
+			return
+		}
+		c.ID, status = id, http.StatusOK
+	}
+	if err := s.eng.SaveComponent(r.Context(), &c); err != nil {
+		if errors.Is(err, kefu.ErrNotFound) {
+			err = kefu.Errorf(kefu.ENOTFOUND, "no such component")
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, status, &c)
+}
+
+func (s *Server) deleteComponent(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
+	id, _ := strconv.ParseInt(r.PathValue("cid"), 10, 64)
+	err := s.store.Update(r.Context(), func(tx kefu.Tx) error { return tx.DeleteComponent(r.Context(), id) })
+	if errors.Is(err, kefu.ErrNotFound) {
+		err = kefu.Errorf(kefu.ENOTFOUND, "no such component")
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// ComponentContextVersion is the version of the context message components
+// receive; it grows only by adding fields.
+const ComponentContextVersion = 1
+
+// componentContextLife is how long a component's context token is valid.
+const componentContextLife = 10 * time.Minute
+
+// componentContext is what a component is told about where it is (posted to
+// its frame as {type: "context", ...}).
+type componentContext struct {
+	Version      int             `json:"version"`
+	Component    componentRef    `json:"component"`
+	Conversation contextConv     `json:"conversation"`
+	Customer     contextCustomer `json:"customer"`
+	Agent        contextAgent    `json:"agent"`
+	AppID        string          `json:"appid"`
+	Token        string          `json:"token,omitempty"`
+	ExpiresAt    time.Time       `json:"expires_at"`
+}
+
+type componentRef struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+type contextConv struct {
+	ID          int64             `json:"id"`
+	State       kefu.State        `json:"state"`
+	SessionFrom string            `json:"session_from"`
+	Card        *kefu.MessageCard `json:"card,omitempty"`
+}
+
+type contextCustomer struct {
+	OpenID     string       `json:"openid"`
+	Channel    kefu.Channel `json:"channel"`
+	SDKVersion string       `json:"sdk_version,omitempty"`
+	Name       string       `json:"name,omitempty"`
+	Verified   bool         `json:"verified"`
+}
+
+type contextAgent struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// componentClaims is what a component's context token says.
+type componentClaims struct {
+	Component    int64 `json:"k"`
+	Conversation int64 `json:"v"`
+	Agent        int64 `json:"a"`
+	Expires      int64 `json:"e"`
+}
+
+// contextFor builds a component's context for a conversation and agent.
+func (s *Server) contextFor(r *http.Request, comp *kefu.Component, c *kefu.Conversation, a *kefu.Agent, withToken bool) (*componentContext, error) {
+	cust, err := s.store.Customer(r.Context(), c.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	exp := s.clock.Now().Add(componentContextLife).Truncate(time.Second)
+	ctx := &componentContext{Version: ComponentContextVersion, Component: componentRef{ID: comp.ID, Name: comp.Name},
+		Conversation: contextConv{ID: c.ID, State: c.State, SessionFrom: c.SessionFrom, Card: c.Card},
+		Customer:     contextCustomer{OpenID: cust.OpenID, Channel: cust.Channel, SDKVersion: cust.SDKVersion, Name: cust.Name, Verified: cust.Verified},
+		Agent:        contextAgent{ID: a.ID, Name: a.Name}, AppID: c.AppID, ExpiresAt: exp}
+	if withToken {
+		ctx.Token = s.sealToken("component", componentClaims{Component: comp.ID, Conversation: c.ID, Agent: a.ID, Expires: exp.Unix()})
+	}
+	return ctx, nil
+}
+
+// componentView is a component as the workspace mounts it.
+type componentView struct {
+	*kefu.Component
+	FrameURL string            `json:"frame_url"`
+	Context  *componentContext `json:"context"`
+}
+
+// conversationComponents lists the components the agent may use in this
+// conversation, each with a fresh context (and token) to post to it.
+func (s *Server) conversationComponents(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
+	list, err := s.store.Components(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := []*componentView{}
+	for _, comp := range list {
+		if !comp.VisibleTo(a, c.AppID, c.TeamID) {
+			continue
+		}
+		ctx, err := s.contextFor(r, comp, c, a, true)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out = append(out, &componentView{Component: comp, FrameURL: comp.URL, Context: ctx})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"components": out})
+}
+
+// componentMessage is what the workspace relays from a component's frame:
+// seed 001's {method: "sendMsg", type, content}, and which component sent it.
+type componentMessage struct {
+	ComponentID int64           `json:"component_id"`
+	Method      string          `json:"method"`
+	Type        string          `json:"type"`
+	Content     json.RawMessage `json:"content"`
+}
+
+func (s *Server) componentSend(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
+	var req componentMessage
+	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Method != "sendMsg" {
+		s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "method must be sendMsg"))
+		return
+	}
+	m, err := s.eng.SendFromComponent(r.Context(), c.ID, a, req.ComponentID, req.Type, req.Content)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.metrics.sent.WithLabelValues("agent").Inc()
+	writeJSON(w, http.StatusCreated, m)
+}
+
+// verifyComponentToken lets a component's own back end check the token its
+// frame received: POST /api/components/verify {"token": "..."} answers the
+// current context (200) or a JSON error (401). The token is the credential.
+func (s *Server) verifyComponentToken(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Token string `json:"token"`
+	}
+	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var cl componentClaims
+	if !s.openToken("component", req.Token, &cl) || s.clock.Now().Unix() >= cl.Expires {
+		s.writeError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "the component token is not valid or has expired"))
+		return
+	}
+	ctx := r.Context()
+	comp, err1 := s.store.Component(ctx, cl.Component)
+	c, err2 := s.store.Conversation(ctx, cl.Conversation)
+	a, err3 := s.store.Agent(ctx, cl.Agent)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		s.writeError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "the component token refers to something that no longer exists"))
+		return
+	}
+	if !comp.VisibleTo(a, c.AppID, c.TeamID) {
+		s.writeError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "the agent may no longer use this component here"))
+		return
+	}
+	out, err := s.contextFor(r, comp, c, a, false)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out.ExpiresAt = time.Unix(cl.Expires, 0).UTC()
+	writeJSON(w, http.StatusOK, out)
+}
+
+// componentOrigins lists the origins of enabled components, which the
+// workspace may frame.
+func componentOrigins(s *Server, r *http.Request) []string {
+	list, err := s.store.Components(r.Context())
+	if err != nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range list {
+		if c.Enabled && c.Origin != "" && !seen[c.Origin] {
+			seen[c.Origin] = true
+			out = append(out, c.Origin)
+		}
+	}
+	return out
+}
