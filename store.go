@@ -2,6 +2,7 @@ package kefu
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -77,6 +78,10 @@ type Tx interface {
 	// TouchRate allows one action per key every `every`: it records now
 	// and reports true unless the key was touched less than `every` ago.
 	TouchRate(ctx context.Context, key string, now time.Time, every time.Duration) (bool, error)
+
+	CreateCannedReply(ctx context.Context, c *CannedReply) error
+	SaveCannedReply(ctx context.Context, c *CannedReply) error
+	DeleteCannedReply(ctx context.Context, id int64) error
 }
 
 // Reader is what can be read outside a transaction (from a snapshot that may
@@ -142,6 +147,11 @@ type Reader interface {
 	Component(ctx context.Context, id int64) (*Component, error)
 	// Components lists every component in tab order.
 	Components(ctx context.Context) ([]*Component, error)
+
+	CannedReply(ctx context.Context, id int64) (*CannedReply, error)
+	// CannedReplies lists an agent's personal replies and those of the
+	// given teams, by shortcut.
+	CannedReplies(ctx context.Context, agentID int64, teamIDs []int64) ([]*CannedReply, error)
 }
 
 // QueueFilter narrows the queue.
@@ -232,4 +242,28 @@ type AccessToken struct {
 	Stable    bool      `json:"stable"` // issued by /cgi-bin/stable_token
 	ExpiresAt time.Time `json:"expires_at"`
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// CannedReply is a prepared answer an agent drops into the composer: an
+// agent's own (AgentID set) or shared by a team (TeamID set).
+type CannedReply struct {
+	ID        int64     `json:"id"`
+	AgentID   int64     `json:"agent_id,omitempty"`
+	TeamID    int64     `json:"team_id,omitempty"`
+	Shortcut  string    `json:"shortcut"` // typed after "/" in the composer
+	Text      string    `json:"text"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Validate reports the first problem with a canned reply.
+func (c *CannedReply) Validate() error {
+	switch {
+	case (c.AgentID == 0) == (c.TeamID == 0):
+		return Errorf(EINVALID, "a canned reply belongs to exactly one agent or one team")
+	case c.Shortcut == "" || len(c.Shortcut) > 32 || strings.ContainsAny(c.Shortcut, " \t\n/"):
+		return Errorf(EINVALID, "the shortcut must be 1 to 32 characters without spaces or slashes")
+	case strings.TrimSpace(c.Text) == "" || len(c.Text) > MaxTextBytes:
+		return Errorf(EINVALID, "the text must be 1 to 2048 characters")
+	}
+	return nil
 }

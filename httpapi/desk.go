@@ -15,7 +15,7 @@ import (
 // The desk API: what the agents' workspace uses. Every conversation an
 // agent touches is checked against the apps and teams they serve. See
 // docs/desk-api.md.
-func (s *Server) deskRoutes(mux *http.ServeMux) {
+func (s *Server) deskRoutes(mux routeMux) {
 	mux.HandleFunc("POST /api/desk/login", s.deskLogin)
 	mux.HandleFunc("GET /api/desk/me", s.deskMe)
 	mux.HandleFunc("POST /api/desk/logout", s.withAgent(s.deskLogout))
@@ -31,7 +31,12 @@ func (s *Server) deskRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/desk/conversations/{id}/transfer", s.withAgent(s.withConversation(s.deskTransfer)))
 	mux.HandleFunc("POST /api/desk/conversations/{id}/read", s.withAgent(s.withConversation(s.deskRead)))
 	mux.HandleFunc("POST /api/desk/conversations/{id}/typing", s.withAgent(s.withConversation(s.deskTyping)))
+	mux.HandleFunc("GET /api/desk/conversations/{id}/transfer-targets", s.withAgent(s.withConversation(s.deskTransferTargets)))
 	mux.HandleFunc("POST /api/desk/media", s.withAgent(s.deskUpload))
+	mux.HandleFunc("GET /api/desk/canned", s.withAgent(s.deskCanned))
+	mux.HandleFunc("POST /api/desk/canned", s.withAgent(s.deskCreateCanned))
+	mux.HandleFunc("PATCH /api/desk/canned/{id}", s.withAgent(s.deskEditCanned))
+	mux.HandleFunc("DELETE /api/desk/canned/{id}", s.withAgent(s.deskDeleteCanned))
 	mux.HandleFunc("GET /api/desk/ws", s.deskWS)
 }
 
@@ -455,4 +460,187 @@ func (s *Server) deskUpload(w http.ResponseWriter, r *http.Request, a *kefu.Agen
 		return
 	}
 	writeJSON(w, http.StatusCreated, uploadResponse{MediaID: m.ID, URL: "/media/" + m.ID})
+}
+
+// transferTarget is an agent a session can be handed to.
+type transferTarget struct {
+	ID          int64       `json:"id"`
+	Name        string      `json:"name"`
+	Status      kefu.Status `json:"status"`
+	ActiveCount int         `json:"active_count"`
+	MaxSessions int         `json:"max_sessions"`
+}
+
+// deskTransferTargets lists who a conversation can be transferred to: the
+// other enabled agents of its app who are not offline, and every team.
+func (s *Server) deskTransferTargets(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
+	ctx := r.Context()
+	agents, err := s.store.Agents(ctx)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	teams, err := s.store.Teams(ctx)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := []transferTarget{}
+	for _, x := range agents {
+		if x.ID == a.ID || x.ID == c.AgentID || x.Status == kefu.StatusOffline || !x.Serves(c.AppID, 0) {
+			continue
+		}
+		out = append(out, transferTarget{ID: x.ID, Name: x.Name, Status: x.Status, ActiveCount: x.ActiveCount, MaxSessions: x.MaxSessions})
+	}
+	if teams == nil {
+		teams = []*kefu.Team{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"agents": out, "teams": teams})
+}
+
+// cannedTeams are the teams whose canned replies an agent uses and edits:
+// their own, or every team for admins.
+func (s *Server) cannedTeams(ctx context.Context, a *kefu.Agent) ([]*kefu.Team, error) {
+	teams, err := s.store.Teams(ctx)
+	if err != nil || a.Role == kefu.RoleAdmin {
+		return teams, err
+	}
+	out := []*kefu.Team{}
+	for _, t := range teams {
+		for _, id := range a.Teams {
+			if id == t.ID {
+				out = append(out, t)
+			}
+		}
+	}
+	return out, nil
+}
+
+// deskCanned lists the agent's canned replies (personal, then by team) and
+// the teams they may share replies with.
+func (s *Server) deskCanned(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
+	ctx := r.Context()
+	teams, err := s.cannedTeams(ctx, a)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ids := make([]int64, 0, len(teams))
+	for _, t := range teams {
+		ids = append(ids, t.ID)
+	}
+	replies, err := s.store.CannedReplies(ctx, a.ID, ids)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if replies == nil {
+		replies = []*kefu.CannedReply{}
+	}
+	if teams == nil {
+		teams = []*kefu.Team{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"replies": replies, "teams": teams})
+}
+
+type cannedRequest struct {
+	TeamID   int64  `json:"team_id"`
+	Shortcut string `json:"shortcut"`
+	Text     string `json:"text"`
+}
+
+// mayEditCanned reports whether a may change a canned reply: their own, or
+// one of a team they are in (admins: any team's).
+func (s *Server) mayEditCanned(ctx context.Context, a *kefu.Agent, c *kefu.CannedReply) bool {
+	if c.AgentID != 0 {
+		return c.AgentID == a.ID
+	}
+	teams, err := s.cannedTeams(ctx, a)
+	if err != nil {
+		return false
+	}
+	for _, t := range teams {
+		if t.ID == c.TeamID {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) deskCreateCanned(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
+	var req cannedRequest
+	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	c := &kefu.CannedReply{TeamID: req.TeamID, Shortcut: strings.TrimSpace(req.Shortcut), Text: req.Text, UpdatedAt: s.clock.Now()}
+	if c.TeamID == 0 {
+		c.AgentID = a.ID
+	}
+	if err := c.Validate(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !s.mayEditCanned(ctx, a, c) {
+		s.writeError(w, r, kefu.Errorf(kefu.EFORBIDDEN, "you can share replies only with your own teams"))
+		return
+	}
+	if err := s.store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateCannedReply(ctx, c) }); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, c)
+}
+
+// cannedOf loads {id} if the agent may change it; others' replies are not found.
+func (s *Server) cannedOf(w http.ResponseWriter, r *http.Request, a *kefu.Agent) (*kefu.CannedReply, bool) {
+	id, err := pathID(r, "id", "canned reply")
+	if err == nil {
+		var c *kefu.CannedReply
+		if c, err = s.store.CannedReply(r.Context(), id); err == nil && s.mayEditCanned(r.Context(), a, c) {
+			return c, true
+		}
+	}
+	if err == nil || errors.Is(err, kefu.ErrNotFound) {
+		err = kefu.Errorf(kefu.ENOTFOUND, "no such canned reply")
+	}
+	s.writeError(w, r, err)
+	return nil, false
+}
+
+func (s *Server) deskEditCanned(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
+	c, ok := s.cannedOf(w, r, a)
+	if !ok {
+		return
+	}
+	var req cannedRequest
+	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c.Shortcut, c.Text, c.UpdatedAt = strings.TrimSpace(req.Shortcut), req.Text, s.clock.Now()
+	if err := c.Validate(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	if err := s.store.Update(ctx, func(tx kefu.Tx) error { return tx.SaveCannedReply(ctx, c) }); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) deskDeleteCanned(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
+	c, ok := s.cannedOf(w, r, a)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	if err := s.store.Update(ctx, func(tx kefu.Tx) error { return tx.DeleteCannedReply(ctx, c.ID) }); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

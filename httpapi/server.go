@@ -29,6 +29,9 @@ type Config struct {
 	MaxUploadBytes int64
 	// SecureCookies marks cookies Secure (behind TLS).
 	SecureCookies bool
+	// PresenceGrace is how long an agent may be without a workspace
+	// connection before being set offline (default DefaultPresenceGrace).
+	PresenceGrace time.Duration
 }
 
 // Deps is what the server needs from the rest of Kefu.
@@ -62,6 +65,7 @@ type Server struct {
 	metrics   *metrics
 	handler   http.Handler
 	logins    loginLimiter
+	presence  *presence
 
 	connsMu sync.Mutex
 	conns   map[*wsConn]struct{} // open WebSockets, closed on Shutdown
@@ -81,6 +85,7 @@ func New(d Deps) *Server {
 	s := &Server{eng: d.Engine, store: d.Engine.Store(), bus: d.Bus, clock: d.Engine.Clock(), log: d.Log, key: d.Key,
 		verifyURL: d.VerifyURL, web: d.Web, ready: d.Ready, cfg: d.Config, metrics: newMetrics(),
 		conns: map[*wsConn]struct{}{}}
+	s.presence = newPresence(s, d.Config.PresenceGrace)
 	mux := http.NewServeMux()
 	s.routes(mux)
 	s.handler = s.recoverPanics(s.observe(securityHeaders(mux)))
@@ -97,6 +102,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	s.clientRoutes(mux)
 	s.deskRoutes(mux)
+	s.adminRoutes(mux)
 	s.cgiRoutes(mux)
 	s.pageRoutes(mux)
 	s.componentRoutes(mux)
@@ -119,6 +125,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 // clients reconnect to another node (or this one after a restart) and
 // resume from their last sequence number.
 func (s *Server) CloseConnections() {
+	defer s.presence.stop()
 	s.connsMu.Lock()
 	conns := make([]*wsConn, 0, len(s.conns))
 	for c := range s.conns {

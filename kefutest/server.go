@@ -25,6 +25,9 @@ type Options struct {
 	Demo           bool
 	NATS           string
 	Clock          *kefu.ManualClock
+	// PresenceGrace is how long an agent may be without a workspace before
+	// being set offline (default: the server's 60 s).
+	PresenceGrace time.Duration
 }
 
 // Server is a whole Kefu node on a free port, stopped when the test ends.
@@ -67,6 +70,7 @@ func NewServer(t testing.TB, o Options) *Server {
 		cfg.Log = testLogger(t)
 	}
 	cfg.Engine = engine.Config{SessionTimeout: o.SessionTimeout, SweepInterval: 50 * time.Millisecond, RouteInterval: 100 * time.Millisecond}
+	cfg.HTTP.PresenceGrace = o.PresenceGrace
 	cfg.Push.Deadline, cfg.Push.RetryDelay, cfg.Push.PollInterval = o.PushDeadline, o.PushRetryDelay, 50*time.Millisecond
 	n, err := node.Open(context.Background(), cfg)
 	if err != nil {

@@ -1,0 +1,19 @@
+package httpapi
+
+import "net/http"
+
+// routeRecorder collects the patterns a route table registers.
+type routeRecorder []string
+
+func (r *routeRecorder) HandleFunc(pattern string, _ func(http.ResponseWriter, *http.Request)) {
+	*r = append(*r, pattern)
+}
+
+// DeskAndAdminRoutes lists every desk and admin route a server registers,
+// so the authorisation test covers each one, new ones included.
+func DeskAndAdminRoutes(s *Server) []string {
+	var r routeRecorder
+	s.deskRoutes(&r)
+	s.adminRoutes(&r)
+	return r
+}

@@ -1,0 +1,54 @@
+// api.js calls the desk and admin APIs: JSON in and out, the session's
+// CSRF token on every change, and errors as ApiError with the server's code
+// and message (shape: {"error": {"code", "message"}}).
+
+let csrf = "";
+
+/** Remembers the CSRF token from /api/desk/login or /api/desk/me. */
+export function setCSRF(token) { csrf = token || ""; }
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function handle(res) {
+  if (res.status === 204 || res.status === 202) return null;
+  let body = null;
+  try { body = await res.json(); } catch { /* not JSON */ }
+  if (!res.ok) {
+    const e = (body && body.error) || {};
+    const err = new ApiError(res.status, e.code || "internal", e.message || res.statusText);
+    if (res.status === 401) document.dispatchEvent(new CustomEvent("kefu:signed-out", { detail: err }));
+    throw err;
+  }
+  return body;
+}
+
+/** Calls method path with an optional JSON body; returns the decoded answer. */
+export async function api(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET") headers["X-CSRF-Token"] = csrf;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+  return handle(res);
+}
+
+/** Uploads a file in the multipart field "media". */
+export async function upload(path, file) {
+  const form = new FormData();
+  form.append("media", file, file.name || "image");
+  const res = await fetch(path, { method: "POST", headers: { "X-CSRF-Token": csrf }, body: form, credentials: "same-origin" });
+  return handle(res);
+}
+
+/** Builds a query string from an object, skipping empty values. */
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== "" && v !== null && v !== undefined && v !== false) q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}

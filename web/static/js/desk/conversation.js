@@ -1,0 +1,128 @@
+// <kefu-conversation> shows the open conversation: a header with its state
+// and actions (accept, transfer, close), the whole history rendered by the
+// shared render.js — with what the developer's hook handled marked as such,
+// each push's status, and the delivery state of agent messages — and the
+// customer's typing indicator.
+
+import { t, formatTime } from "../i18n.js";
+import { renderMessage } from "../render.js";
+import { h, fill } from "./dom.js";
+import { state, on, isMine } from "./state.js";
+import { accept, close, loadEarlier } from "./actions.js";
+import { toast } from "./toast.js";
+
+class KefuConversation extends HTMLElement {
+  connectedCallback() {
+    this.header = h("header", { class: "conv-header" });
+    this.banner = h("div", { class: "conv-banner", role: "note" });
+    this.timeline = h("div", { class: "timeline", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" });
+    this.typing = h("div", { class: "typing-line", "aria-live": "polite" });
+    this.append(this.header, this.banner, this.timeline, this.typing);
+    on("open", () => { this.renderHeader(); this.renderTimeline(true); });
+    on("conversation", () => { this.renderHeader(); this.refreshFooters(); });
+    on("messages", (d) => this.onMessages(d || {}));
+    on("typing", () => this.renderTyping());
+    on("me", () => this.renderHeader());
+    document.addEventListener("kefu:lang", () => { this.renderHeader(); this.renderTimeline(false); });
+    this.renderHeader();
+  }
+
+  renderHeader() {
+    const c = state.open;
+    this.hidden = false;
+    if (!c) {
+      fill(this.header);
+      fill(this.banner);
+      this.banner.hidden = true;
+      fill(this.timeline, h("div", { class: "placeholder" }, h("p", {}, t("desk.pick_conversation"))));
+      return;
+    }
+    const cust = c.customer || {};
+    const mine = isMine(c);
+    const actions = [];
+    if (c.state === "queued") actions.push(h("button", { class: "btn btn-primary", type: "button", id: "conv-accept", onclick: () => accept(c.id).catch((e) => toast(e.message, "error")) }, t("desk.accept")));
+    if (mine || (c.state !== "developer" && state.me.role === "admin")) {
+      actions.push(h("button", { class: "btn", type: "button", id: "conv-transfer", onclick: () => document.querySelector("kefu-transfer").open(c) }, t("desk.transfer")));
+      actions.push(h("button", { class: "btn btn-danger", type: "button", id: "conv-close", onclick: () => this.confirmClose(c) }, t("desk.close_session")));
+    }
+    fill(this.header,
+      h("div", { class: "conv-title" },
+        h("h2", { id: "conv-name" }, cust.name || cust.openid || ""),
+        h("span", { class: `chip st-${c.state}` }, t(`desk.state_${c.state}`)),
+        c.agent_name && c.state === "active" ? h("span", { class: "conv-agent" }, t("desk.served_by", { name: c.agent_name })) : null),
+      h("div", { class: "conv-actions" }, actions));
+    let note = "";
+    if (c.state === "developer") note = t("desk.readonly_closed");
+    else if (c.state === "queued") note = t("desk.readonly_queued");
+    else if (!mine) note = t("desk.readonly_other", { name: c.agent_name || "" });
+    this.banner.hidden = !note;
+    this.banner.textContent = note;
+  }
+
+  async confirmClose(c) {
+    if (!confirm(t("desk.close_confirm"))) return;
+    try { await close(c.id); toast(t("desk.closed_toast")); } catch (e) { toast(e.message, "error"); }
+  }
+
+  renderTimeline(scroll) {
+    if (!state.open) return;
+    const nodes = [];
+    if (state.hasEarlier) nodes.push(h("button", { class: "btn btn-ghost earlier", type: "button", onclick: () => loadEarlier().catch((e) => toast(e.message, "error")) }, t("desk.load_earlier")));
+    let phase = "";
+    for (const m of state.messages) {
+      const bucket = m.phase === "active" ? "active" : "before";
+      if (bucket !== phase) {
+        nodes.push(h("div", { class: `phase-divider is-${bucket}` }, t(bucket === "before" ? "desk.phase_before" : "desk.phase_agent")));
+        phase = bucket;
+      }
+      nodes.push(this.message(m));
+    }
+    const atBottom = this.timeline.scrollHeight - this.timeline.scrollTop - this.timeline.clientHeight < 80;
+    fill(this.timeline, nodes);
+    if (scroll || atBottom) this.timeline.scrollTop = this.timeline.scrollHeight;
+    this.renderTyping();
+  }
+
+  onMessages(d) {
+    if (d.updated) { this.refreshFooters(); return; }
+    this.renderTimeline(!d.earlier && !!(d.reset || (d.added && d.added.length)));
+  }
+
+  message(m) {
+    const el = renderMessage(m, { viewer: "agent", t, agentName: (id) => (state.me && id === state.me.id ? state.me.name : ""), onPreview: (src) => document.querySelector("kefu-lightbox").open(src),
+      onNavigate: (path) => toast(t("desk.mp_path", { path })) });
+    if (!el) return h("span");
+    el.classList.add(`phase-${m.phase}`);
+    el.dataset.seq = m.seq;
+    if (m.kind !== "notice") el.append(h("div", { class: "msg-foot" }, this.foot(m)));
+    return el;
+  }
+
+  foot(m) {
+    const parts = [h("time", { datetime: m.created_at }, formatTime(m.created_at))];
+    if (m.phase === "queued" || (m.phase === "developer" && (m.push || m.sender === "developer"))) parts.push(h("span", { class: "tag is-hook", title: t("desk.phase_hook_title") }, t(`desk.phase_${m.phase}`)));
+    if (m.push) parts.push(h("span", { class: `tag push-${m.push}` }, t(`desk.push_${m.push}`)));
+    if (m.sender === "agent" && !m.internal) {
+      const c = state.open || {};
+      const d = m.seq <= (c.customer_read_seq || 0) ? "read" : m.seq <= (c.customer_delivered_seq || 0) ? "delivered" : "sent";
+      parts.push(h("span", { class: `tag delivery is-${d}` }, t(`desk.delivery_${d}`)));
+    }
+    if (m.sender === "developer") parts.push(h("span", { class: "tag" }, t("desk.via_api")));
+    return parts;
+  }
+
+  refreshFooters() {
+    for (const foot of this.timeline.querySelectorAll(".msg-foot")) {
+      const seq = Number(foot.parentElement.dataset.seq);
+      const m = state.messages.find((x) => x.seq === seq);
+      if (m) fill(foot, this.foot(m));
+    }
+  }
+
+  renderTyping() {
+    const on = state.open && state.typing.get(state.open.id) > Date.now();
+    this.typing.textContent = on ? t("desk.customer_typing") : "";
+  }
+}
+
+customElements.define("kefu-conversation", KefuConversation);

@@ -1,0 +1,91 @@
+// <kefu-lists> is the left column: the pending queue (waiting time and
+// queue position, live), the agent's own sessions (unread counts, customer
+// typing) and the history search. Selecting a row opens the conversation.
+
+import { t, formatTime, formatDuration } from "../i18n.js";
+import { previewText } from "../render.js";
+import { h, fill, secondsSince, everySecond } from "./dom.js";
+import { state, on, emit, queuePosition } from "./state.js";
+import { accept, openConversation } from "./actions.js";
+import { toast } from "./toast.js";
+import "./search.js";
+
+const TABS = ["queue", "mine", "history"];
+
+class KefuLists extends HTMLElement {
+  connectedCallback() {
+    this.tabs = h("div", { class: "tabs", role: "tablist", "aria-label": t("desk.lists_label") });
+    this.body = h("div", { class: "list-body", role: "tabpanel", id: "list-panel" });
+    this.search = document.createElement("kefu-search");
+    this.append(this.tabs, this.body, this.search);
+    for (const ev of ["lists", "open", "typing", "me"]) on(ev, () => this.render());
+    document.addEventListener("kefu:lang", () => this.render());
+    everySecond(this, () => this.tick());
+    this.render();
+  }
+
+  render() {
+    this.renderTabs();
+    const history = state.tab === "history";
+    this.search.hidden = !history;
+    this.body.hidden = history;
+    if (history) return;
+    const items = [...(state.tab === "queue" ? state.queue : state.mine).values()];
+    if (state.tab === "queue") items.sort((a, b) => Date.parse(a.queued_at) - Date.parse(b.queued_at) || a.id - b.id);
+    else items.sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at));
+    if (!items.length) {
+      fill(this.body, h("p", { class: "empty" }, t(state.tab === "queue" ? "desk.queue_empty" : "desk.mine_empty")));
+      return;
+    }
+    fill(this.body, h("ul", { class: "conv-list", "aria-label": t(`desk.tab_${state.tab}`) }, items.map((c) => this.item(c))));
+  }
+
+  renderTabs() {
+    const count = { queue: state.queue.size, mine: state.mine.size };
+    fill(this.tabs, TABS.map((name) => {
+      const unread = name === "mine" ? [...state.mine.values()].reduce((n, c) => n + (c.unread || 0), 0) : 0;
+      return h("button", { type: "button", role: "tab", id: `tab-${name}`, class: "tab", "aria-selected": String(state.tab === name),
+        "aria-controls": "list-panel", onclick: () => { state.tab = name; this.render(); } },
+      t(`desk.tab_${name}`),
+      name in count ? h("span", { class: "count", "aria-label": t("desk.count_label", { n: count[name] }) }, count[name]) : null,
+      unread ? h("span", { class: "badge", "aria-label": t("desk.unread", { n: unread }) }, unread) : null);
+    }));
+  }
+
+  item(c) {
+    const cust = c.customer || {};
+    const queued = c.state === "queued";
+    const typing = state.typing.get(c.id) > Date.now();
+    const preview = typing ? t("desk.typing") : previewText(c.last_message, t);
+    const row = h("li", { class: `conv-item${c.id === state.openId ? " is-open" : ""}`, dataset: { id: c.id } },
+      h("button", { type: "button", class: "conv-open", "aria-current": c.id === state.openId ? "true" : false,
+        onclick: () => openConversation(c.id).catch((e) => toast(e.message, "error")) },
+      h("span", { class: "conv-line" },
+        h("span", { class: "conv-name" }, cust.name || cust.openid || ""),
+        h("span", { class: `chip ch-${cust.channel}` }, t(`desk.channel_${cust.channel}`)),
+        c.unread ? h("span", { class: "badge", "aria-label": t("desk.unread", { n: c.unread }) }, c.unread) : null),
+      h("span", { class: `conv-preview${typing ? " is-typing" : ""}` }, preview),
+      h("span", { class: "conv-meta" },
+        queued ? [
+          h("span", { class: "wait", dataset: { since: c.queued_at } }, t("desk.waiting", { d: formatDuration(secondsSince(c.queued_at)) })),
+          h("span", { class: "pos" }, t("desk.position", { n: queuePosition(c) })),
+        ] : h("span", {}, formatTime(c.updated_at)),
+        c.session_from ? h("span", { class: "from", title: c.session_from }, c.session_from.slice(0, 40)) : null)));
+    if (queued) {
+      row.append(h("button", { type: "button", class: "btn btn-primary btn-sm accept", "aria-label": t("desk.accept_named", { name: cust.name || cust.openid || "" }),
+        onclick: () => accept(c.id).catch((e) => toast(e.message, "error")) }, t("desk.accept")));
+    }
+    return row;
+  }
+
+  tick() {
+    for (const el of this.querySelectorAll(".wait[data-since]")) {
+      el.textContent = t("desk.waiting", { d: formatDuration(secondsSince(el.dataset.since)) });
+    }
+    let expired = false;
+    for (const [id, until] of state.typing) if (until <= Date.now()) { state.typing.delete(id); expired = true; }
+    if (expired) emit("typing");
+  }
+}
+
+customElements.define("kefu-lists", KefuLists);

@@ -1,0 +1,110 @@
+// live.js owns the workspace's WebSocket (/api/desk/ws): it applies every
+// event to state.js and, after each (re)connect, reloads the lists and
+// fetches the open conversation's messages after the last seq it has, so a
+// dropped connection misses nothing and duplicates nothing (messages are
+// deduplicated by seq).
+
+import { KefuSocket } from "../socket.js";
+import { previewText } from "../render.js";
+import { t } from "../i18n.js";
+import { state, emit, place, addMessages, isMine } from "./state.js";
+import { loadLists, catchUp, refreshConversation, markRead, openConversation } from "./actions.js";
+import { notifyNewSession, notifyNewMessage } from "./notify.js";
+
+let sock = null;
+
+/** Starts the connection; returns the socket (for typing frames). */
+export function startLive() {
+  sock = new KefuSocket(() => "/api/desk/ws");
+  sock.addEventListener("status", (e) => { state.connection = e.detail; emit("connection", e.detail); });
+  sock.addEventListener("open", () => { resync().catch(() => {}); });
+  sock.addEventListener("frame", (e) => { handle(e.detail).catch(() => {}); });
+  sock.start();
+  return sock;
+}
+
+/** Sends a frame if connected. */
+export function sendFrame(frame) { return sock ? sock.send(frame) : false; }
+
+/** Drops and reopens the connection (after the agent's apps changed). */
+export function reconnect() { if (sock) sock.reconnectNow(); }
+
+async function resync() {
+  await loadLists();
+  await catchUp();
+}
+
+function customerName(c) {
+  const cu = c && c.customer;
+  return (cu && (cu.name || cu.openid)) || "";
+}
+
+async function upsert(conv) {
+  const known = state.queue.get(conv.id) || state.mine.get(conv.id) || (state.open && state.open.id === conv.id ? state.open : null);
+  if (known && known.agent_id !== conv.agent_id) return !!(await refreshConversation(conv.id).catch(() => null)); // a new agent's name
+  if (known) return place(conv);
+  if (conv.state !== "queued" && !isMine(conv)) return false;
+  const view = await refreshConversation(conv.id).catch(() => null);
+  return !!view;
+}
+
+async function handle(ev) {
+  switch (ev.type) {
+    case "hello":
+      state.me = ev.agent;
+      emit("me", state.me);
+      return;
+    case "agent":
+      if (ev.agent && state.me && ev.agent.id === state.me.id) {
+        const before = JSON.stringify([state.me.apps, state.me.teams]);
+        state.me = ev.agent;
+        emit("me", state.me);
+        if (before !== JSON.stringify([ev.agent.apps, ev.agent.teams])) reconnect();
+        if (ev.agent.disabled) document.dispatchEvent(new CustomEvent("kefu:signed-out"));
+      }
+      emit("agent", ev.agent);
+      return;
+    case "typing":
+      if (ev.typing && ev.typing.who === "user") {
+        if (ev.typing.on) state.typing.set(ev.conversation_id, Date.parse(ev.typing.until) || Date.now() + 15000);
+        else state.typing.delete(ev.conversation_id);
+        emit("typing", ev.conversation_id);
+      }
+      return;
+    case "push":
+      if (ev.conversation_id === state.openId && ev.push) {
+        const m = state.messages.find((x) => x.id === ev.push.message_id);
+        if (m) { m.push = ev.push.status; emit("messages", { updated: [m] }); }
+      }
+      return;
+    case "conversation":
+    case "message": {
+      const conv = ev.conversation;
+      if (!conv) return;
+      const wasQueued = state.queue.has(conv.id), wasMine = state.mine.has(conv.id);
+      if (ev.type === "message" && ev.message && ev.message.kind !== "event") {
+        const m = ev.message;
+        if (m.sender === "user") state.typing.delete(conv.id);
+        if (conv.id === state.openId) {
+          addMessages([m]);
+          markRead();
+        } else if (m.sender === "user") {
+          const listed = state.mine.get(conv.id) || state.queue.get(conv.id);
+          if (listed) listed.unread = (listed.unread || 0) + 1;
+        }
+        const listed = state.mine.get(conv.id) || state.queue.get(conv.id);
+        if (listed) listed.last_message = m;
+      }
+      await upsert(conv);
+      const online = state.me && state.me.status === "online";
+      const open = () => openConversation(conv.id);
+      if (!wasQueued && state.queue.has(conv.id) && online) notifyNewSession(customerName(state.queue.get(conv.id)), open);
+      else if (!wasMine && state.mine.has(conv.id)) notifyNewSession(customerName(state.mine.get(conv.id)), open);
+      else if (ev.type === "message" && ev.message.sender === "user" && state.mine.has(conv.id) &&
+               (conv.id !== state.openId || document.hidden)) {
+        notifyNewMessage(customerName(state.mine.get(conv.id)), previewText(ev.message, t), open);
+      }
+      return;
+    }
+  }
+}

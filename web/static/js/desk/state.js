@@ -1,0 +1,93 @@
+// state.js is the workspace's one store: the signed-in agent, the pending
+// and own conversation lists, the open conversation and its messages, who
+// is typing. Components read it and subscribe to its change events; only
+// live.js and the actions below change it.
+//
+// Events (on(name, fn)): "me", "lists", "open", "messages", "conversation",
+// "typing", "connection", "canned".
+
+const bus = new EventTarget();
+
+export const state = {
+  me: null,
+  connection: "connecting",
+  queue: new Map(), // id → conversation view (queued)
+  mine: new Map(), // id → conversation view (active with me)
+  tab: "queue", // queue | mine | history
+  openId: 0,
+  open: null, // the open conversation's view
+  messages: [], // its messages, by seq
+  seqs: new Set(),
+  hasEarlier: false,
+  typing: new Map(), // conversation id → until (ms)
+  canned: { replies: [], teams: [] },
+};
+
+export function on(name, fn) { bus.addEventListener(name, (e) => fn(e.detail)); }
+export function emit(name, detail) { bus.dispatchEvent(new CustomEvent(name, { detail })); }
+
+/** Whether the open conversation is one the agent serves now. */
+export function isMine(c) { return !!c && c.state === "active" && state.me && c.agent_id === state.me.id; }
+
+/**
+ * Puts a conversation (a full view, or the bare conversation of an event
+ * merged into the view we have) in the list its state says. Returns whether
+ * it is new to that list.
+ */
+export function place(conv) {
+  const prev = state.queue.get(conv.id) || state.mine.get(conv.id) || (state.open && state.open.id === conv.id ? state.open : null);
+  if (prev && prev.updated_at && conv.updated_at && Date.parse(prev.updated_at) > Date.parse(conv.updated_at)) return false;
+  const view = prev ? { ...prev, ...conv } : conv;
+  if (!view.customer) return false; // not a full view: the caller fetches one
+  let added = false;
+  if (view.state === "queued") {
+    added = !state.queue.has(view.id);
+    state.queue.set(view.id, view);
+    state.mine.delete(view.id);
+  } else if (isMine(view)) {
+    added = !state.mine.has(view.id);
+    state.mine.set(view.id, view);
+    state.queue.delete(view.id);
+  } else {
+    state.queue.delete(view.id);
+    state.mine.delete(view.id);
+  }
+  if (state.open && state.open.id === view.id) {
+    state.open = { ...state.open, ...view };
+    emit("conversation", state.open);
+  }
+  emit("lists");
+  return added;
+}
+
+/** Queue position of a queued conversation (1 = next), among its app and team. */
+export function queuePosition(c) {
+  let n = 1;
+  for (const o of state.queue.values()) {
+    if (o.id === c.id || o.appid !== c.appid || (o.team_id || 0) !== (c.team_id || 0)) continue;
+    const a = Date.parse(o.queued_at), b = Date.parse(c.queued_at);
+    if (a < b || (a === b && o.id < c.id)) n++;
+  }
+  return n;
+}
+
+/** Adds messages of the open conversation, skipping ones we have; returns the new ones. */
+export function addMessages(list) {
+  const added = [];
+  for (const m of list) {
+    if (!m || state.seqs.has(m.seq) || m.kind === "event") continue;
+    state.seqs.add(m.seq);
+    added.push(m);
+  }
+  if (added.length) {
+    state.messages.push(...added);
+    state.messages.sort((a, b) => a.seq - b.seq);
+    emit("messages", { added });
+  }
+  return added;
+}
+
+/** The highest seq we have of the open conversation. */
+export function lastSeq() {
+  return state.messages.length ? state.messages[state.messages.length - 1].seq : 0;
+}
