@@ -16,6 +16,8 @@ import (
 // use. A customer identifies once, then carries a bearer token that opens
 // their own conversation and nothing else. See docs/client-api.md.
 func (s *Server) clientRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/client/apps/{appid}", s.clientApp)
+	mux.HandleFunc("GET /api/client/demo-app", s.clientDemoApp)
 	mux.HandleFunc("POST /api/client/sessions", s.clientIdentify)
 	mux.HandleFunc("POST /api/client/enter", s.withClient(s.clientEnter))
 	mux.HandleFunc("GET /api/client/state", s.withClient(s.clientGetState))
@@ -25,6 +27,45 @@ func (s *Server) clientRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/client/typing", s.withClient(s.clientTyping))
 	mux.HandleFunc("POST /api/client/read", s.withClient(s.clientRead))
 	mux.HandleFunc("GET /api/client/ws", s.clientWS)
+	mux.HandleFunc("GET /api/client/pushes", s.withClient(s.clientPushes))
+}
+
+// publicApp is what anyone may know about an app: the chat shows its name,
+// and checks its host page against the origins allowed to embed it (they
+// are in the chat page's frame-ancestors header anyway).
+type publicApp struct {
+	AppID         string   `json:"appid"`
+	Name          string   `json:"name"`
+	WidgetOrigins []string `json:"widget_origins"`
+}
+
+// clientApp answers GET /api/client/apps/{appid}.
+func (s *Server) clientApp(w http.ResponseWriter, r *http.Request) {
+	s.clientAppByID(w, r, r.PathValue("appid"))
+}
+
+func (s *Server) clientAppByID(w http.ResponseWriter, r *http.Request, id string) {
+	app, err := s.store.App(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, notFoundAs(err, "app"))
+		return
+	}
+	origins := app.WidgetOrigins
+	if origins == nil {
+		origins = []string{}
+	}
+	writeJSON(w, http.StatusOK, publicApp{AppID: app.ID, Name: app.Name, WidgetOrigins: origins})
+}
+
+// clientDemoApp answers GET /api/client/demo-app: the demo mini program a
+// first start created, so /demo, /sim and /sdk-demo work without ?appid=.
+func (s *Server) clientDemoApp(w http.ResponseWriter, r *http.Request) {
+	id, err := s.store.Setting(r.Context(), "demo_app")
+	if err != nil {
+		s.writeError(w, r, notFoundAs(err, "demo app"))
+		return
+	}
+	s.clientAppByID(w, r, id)
 }
 
 // identifyRequest is the body of POST /api/client/sessions.
@@ -238,9 +279,19 @@ func (s *Server) clientSend(w http.ResponseWriter, r *http.Request, cl *clientCl
 func (s *Server) receive(ctx context.Context, cl *clientClaims, req *sendRequest) (*clientMessage, bool, error) {
 	m := req.message()
 	if m.Kind == kefu.KindImage && m.Image != nil {
-		md, err := s.store.Media(ctx, m.Image.MediaID)
-		if err != nil || md.AppID != cl.App {
+		if !s.ownMedia(ctx, cl, m.Image.MediaID) {
 			return nil, false, kefu.Errorf(kefu.EINVALID, "unknown image media_id: upload the image first")
+		}
+		m.Image.PicURL = "" // Kefu serves the upload itself
+	}
+	if p := m.MiniProgramPage; m.Kind == kefu.KindMiniProgramPage && p != nil {
+		// A card's picture reaches the developer's push and every viewer:
+		// only the customer's own uploads or an http(s) image.
+		if p.ThumbMediaID != "" && !s.ownMedia(ctx, cl, p.ThumbMediaID) {
+			return nil, false, kefu.Errorf(kefu.EINVALID, "unknown thumb_media_id: upload the image first")
+		}
+		if p.ThumbURL != "" && !kefu.IsWebURL(p.ThumbURL) {
+			return nil, false, kefu.Errorf(kefu.EINVALID, "thumb_url must be an http(s) URL")
 		}
 	}
 	stored, dup, err := s.eng.Receive(ctx, cl.Conversation, m)
@@ -251,6 +302,12 @@ func (s *Server) receive(ctx context.Context, cl *clientClaims, req *sendRequest
 		s.metrics.received.Inc()
 	}
 	return s.clientMessageOf(ctx, stored, agentNames{}), dup, nil
+}
+
+// ownMedia reports whether id is media uploaded to the customer's app.
+func (s *Server) ownMedia(ctx context.Context, cl *clientClaims, id string) bool {
+	md, err := s.store.Media(ctx, id)
+	return err == nil && md.AppID == cl.App
 }
 
 type typingRequest struct {

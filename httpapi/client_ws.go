@@ -49,12 +49,13 @@ type clientSession struct {
 	cl    *clientClaims
 	names agentNames
 
-	mu      sync.Mutex
-	synced  bool           // the backlog has been sent
-	pending []engine.Event // live events that arrived while the backlog was sent
-	lastSeq int64          // highest message seq sent
-	state   clientState    // last state sent
-	queued  bool           // a queue position refresher is running
+	mu         sync.Mutex
+	synced     bool           // the backlog has been sent
+	pending    []engine.Event // live events that arrived while the backlog was sent
+	lastSeq    int64          // highest message seq sent
+	state      clientState    // last state sent
+	stateAgent int64          // the agent of the last state sent
+	queued     bool           // a queue position refresher is running
 }
 
 func (cs *clientSession) run(after int64) {
@@ -68,36 +69,15 @@ func (cs *clientSession) run(after int64) {
 	}
 	defer cancel()
 	ctx := wc.ctx
-	cs.lastSeq = after
-	for {
-		msgs, last, err := s.clientBacklog(ctx, cs.cl.Conversation, cs.lastSeq, 500)
-		if err != nil {
-			s.log.Error("client websocket: backlog", "err", err)
-			return
-		}
-		for _, m := range msgs {
-			wc.sendJSON(messageFrame{Type: "message", Message: m})
-		}
-		if last == cs.lastSeq {
-			break
-		}
-		cs.lastSeq = last
-	}
-	c, err := s.store.Conversation(ctx, cs.cl.Conversation)
-	if err != nil {
+	// The first sync reads the store, and the SQLite driver needs a deep
+	// stack: done on this goroutine, it would leave every idle connection's
+	// goroutine with a stack twice the size (16 KB instead of 8, kefu bench
+	// conns). A short-lived goroutine does it instead.
+	synced := make(chan bool)
+	go func() { synced <- cs.sync(ctx, after) }()
+	if !<-synced {
 		return
 	}
-	cs.mu.Lock()
-	cs.sendStateLocked(ctx, c, true)
-	wc.sendJSON(map[string]any{"type": "synced", "last_seq": cs.lastSeq})
-	cs.synced = true
-	pending := cs.pending
-	cs.pending = nil
-	for i := range pending {
-		cs.handleLocked(ctx, &pending[i])
-	}
-	cs.mu.Unlock()
-
 	for {
 		data, err := wc.read()
 		if err != nil {
@@ -174,6 +154,12 @@ func (cs *clientSession) sendStateLocked(ctx context.Context, c *kefu.Conversati
 	if !force && c.State == cs.state.State && c.State != kefu.StateActive && c.State != kefu.StateQueued {
 		return
 	}
+	// Still active with the same agent: nothing the customer is shown has
+	// changed. Checked before clientStateOf, whose agent lookup (three
+	// queries) on every message was the busiest read of kefu bench e2e.
+	if !force && c.State == kefu.StateActive && cs.state.State == kefu.StateActive && c.AgentID == cs.stateAgent {
+		return
+	}
 	st, err := cs.s.clientStateOf(ctx, c)
 	if err != nil {
 		return
@@ -182,7 +168,7 @@ func (cs *clientSession) sendStateLocked(ctx context.Context, c *kefu.Conversati
 	if !force && st.State == cs.state.State && st.QueuePosition == cs.state.QueuePosition && agentsEqual(st.Agent, cs.state.Agent) {
 		return
 	}
-	cs.state = st
+	cs.state, cs.stateAgent = st, c.AgentID
 	cs.wc.sendJSON(stateFrame{Type: "state", State: st})
 	if st.State == kefu.StateQueued && !cs.queued {
 		cs.queued = true
@@ -220,6 +206,42 @@ func (cs *clientSession) refreshQueuePosition() {
 		}
 		cs.mu.Unlock()
 	}
+}
+
+// sync sends every customer-visible message after the client's last seq,
+// the state and a "synced" frame, then the live events that came meanwhile.
+func (cs *clientSession) sync(ctx context.Context, after int64) bool {
+	s, wc := cs.s, cs.wc
+	cs.lastSeq = after
+	for {
+		msgs, last, err := s.clientBacklog(ctx, cs.cl.Conversation, cs.lastSeq, 500)
+		if err != nil {
+			s.log.Error("client websocket: backlog", "err", err)
+			return false
+		}
+		for _, m := range msgs {
+			wc.sendJSON(messageFrame{Type: "message", Message: m})
+		}
+		if last == cs.lastSeq {
+			break
+		}
+		cs.lastSeq = last
+	}
+	c, err := s.store.Conversation(ctx, cs.cl.Conversation)
+	if err != nil {
+		return false
+	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	cs.sendStateLocked(ctx, c, true)
+	wc.sendJSON(map[string]any{"type": "synced", "last_seq": cs.lastSeq})
+	cs.synced = true
+	pending := cs.pending
+	cs.pending = nil
+	for i := range pending {
+		cs.handleLocked(ctx, &pending[i])
+	}
+	return true
 }
 
 // clientFrame is any frame a customer's client sends.

@@ -199,6 +199,9 @@ func (w *Worker) try(ctx context.Context, j *kefu.PushJob) *kefu.PushAttempt {
 	}
 	a.RequestQuery, a.RequestBody = query.Encode(), string(body)
 
+	// Latency counts from when the deadline starts, so a timed-out try
+	// shows the full deadline.
+	start := time.Now()
 	rctx, cancel := context.WithTimeout(ctx, w.cfg.Deadline)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodPost, withQuery(app.Push.URL, a.RequestQuery), bytes.NewReader(body))
@@ -208,7 +211,6 @@ func (w *Worker) try(ctx context.Context, j *kefu.PushJob) *kefu.PushAttempt {
 	}
 	req.Header.Set("Content-Type", ep.Format.ContentType())
 	req.Header.Set("User-Agent", "Kefu-Push/1")
-	start := time.Now()
 	resp, err := w.cfg.Client.Do(req)
 	if err != nil {
 		a.Latency = time.Since(start)

@@ -106,9 +106,10 @@ function renderBody(m, ctx, t) {
 const ANCHOR = /<a\s+([^<>]*)>([^<>]*)<\/a>/gi;
 const ATTR = /([a-z-]+)\s*=\s*"([^"]*)"|([a-z-]+)\s*=\s*'([^']*)'/gi;
 const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"'`]+[^\s<>"'`.,;:!?)\]}，。；：！？）]/g;
-const ENTITIES = { "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": "\"", "&#39;": "'", "&#x27;": "'" };
+// (Go's html.EscapeString, which the server uses, writes &#34; and &#39;.)
+const ENTITIES = { "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": "\"", "&#34;": "\"", "&#39;": "'", "&#x27;": "'" };
 
-function decodeEntities(s) { return s.replace(/&(?:lt|gt|amp|quot|#39|#x27);/g, (e) => ENTITIES[e]); }
+function decodeEntities(s) { return s.replace(/&(?:lt|gt|amp|quot|#34|#39|#x27);/g, (e) => ENTITIES[e]); }
 
 /** Renders text: literal, with http(s) URLs and WeChat mini program anchors made clickable. */
 export function renderText(content, ctx) {
@@ -122,7 +123,7 @@ function appendText(parent, s, ctx) {
   for (const match of s.matchAll(ANCHOR)) {
     appendLinkified(parent, decodeEntities(s.slice(last, match.index)));
     const attrs = {};
-    for (const a of match[1].matchAll(ATTR)) attrs[(a[1] || a[3]).toLowerCase()] = a[2] ?? a[4];
+    for (const a of match[1].matchAll(ATTR)) attrs[(a[1] || a[3]).toLowerCase()] = decodeEntities(a[2] ?? a[4]);
     const label = decodeEntities(match[2]);
     const path = attrs["data-miniprogram-path"];
     if (path && isMiniProgramPath(path)) {
