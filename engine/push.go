@@ -89,8 +89,13 @@ func (e *Engine) RecordPush(ctx context.Context, r PushRecord) error {
 		return err
 	}
 	if c == nil { // a retry was scheduled
-		e.publish(&Event{Type: EventPush, AppID: r.Job.AppID, ConversationID: r.Job.ConversationID,
-			Push: &PushUpdate{MessageID: r.Job.MessageID, Status: kefu.PushPending, Try: r.Job.Tries}})
+		// The event goes only to agents who may see the conversation.
+		ev := &Event{Type: EventPush, AppID: r.Job.AppID, ConversationID: r.Job.ConversationID,
+			Push: &PushUpdate{MessageID: r.Job.MessageID, Status: kefu.PushPending, Try: r.Job.Tries}}
+		if cur, err := e.store.Conversation(ctx, r.Job.ConversationID); err == nil {
+			ev.TeamID = cur.TeamID
+		}
+		e.publish(ev)
 		return nil
 	}
 	e.publish(&Event{Type: EventPush, AppID: c.AppID, ConversationID: c.ID, TeamID: c.TeamID,

@@ -67,6 +67,10 @@ await loadI18n(["picker"]);
 translate();
 render();
 $("search").addEventListener("input", (e) => render(e.target.value));
+let conversation = 0;
 kefu.onContext((ctx) => {
-  $("context").textContent = t("picker.context", { channel: ctx.customer.channel, openid: ctx.customer.openid.slice(0, 10) });
+  if (ctx.conversation.id !== conversation) status("", true); // another customer: the last answer was about someone else
+  conversation = ctx.conversation.id;
+  const c = ctx.customer;
+  $("context").textContent = t("picker.context", { who: c.name || `${c.openid.slice(0, 10)}…`, channel: t(`picker.channel_${c.channel}`) });
 });

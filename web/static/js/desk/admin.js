@@ -1,13 +1,14 @@
 // admin.js starts the admin page: sign-in (admins only), then the sections
-// agents, teams, apps, routing and the push inspector, chosen by #hash.
+// agents, teams, apps, assistant components, routing and the push
+// inspector, chosen by #hash.
 
 import { loadI18n, translate, t, lang, setLang } from "../i18n.js";
 import { api, setCSRF } from "./api.js";
 import { h, fill } from "./dom.js";
 
-const ELEMENTS = ["./login.js", "./admin-agents.js", "./admin-teams.js", "./admin-apps.js", "./admin-routing.js", "./admin-push.js"];
+const ELEMENTS = ["./login.js", "./admin-agents.js", "./admin-teams.js", "./admin-apps.js", "./admin-components.js", "./admin-routing.js", "./admin-push.js"];
 
-const SECTIONS = ["agents", "teams", "apps", "routing", "push"];
+const SECTIONS = ["agents", "teams", "apps", "components", "routing", "push"];
 const loginView = document.getElementById("login-view");
 const shell = document.getElementById("admin");
 let me = null;

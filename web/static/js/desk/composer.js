@@ -121,6 +121,17 @@ class KefuComposer extends HTMLElement {
     this.typingSent = 0;
   }
 
+  /**
+   * Puts text at the caret and focuses the composer (an assistant
+   * component's insertText). Returns false when the agent may not write here.
+   */
+  insertText(s) {
+    if (this.hidden || !this.text || this.text.disabled) return false;
+    this.insert(s);
+    if (!this.note) this.typing();
+    return true;
+  }
+
   insert(s) {
     const ta = this.text;
     if (ta.value.startsWith("/") && !ta.value.includes(" ")) ta.value = "";

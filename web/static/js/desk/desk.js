@@ -1,16 +1,20 @@
 // desk.js starts the workspace page: text first, then the signed-in agent
-// (or the sign-in form), then the lists and the live connection.
+// (or the sign-in form), then the lists and the live connection. It also
+// wires the assistant components of the side pane to the rest of the page:
+// their insertText fills the composer, and what they send (or why it was
+// refused) is told to the agent.
 
-import { loadI18n, translate } from "../i18n.js";
+import { loadI18n, translate, t } from "../i18n.js";
 import { api, setCSRF } from "./api.js";
 import { state, emit } from "./state.js";
 import { loadLists } from "./actions.js";
 import { startLive } from "./live.js";
 import { unlockSound } from "./notify.js";
+import { toast } from "./toast.js";
 
 // The elements render text as they connect, so they are defined once the
 // text is loaded.
-const ELEMENTS = ["./login.js", "./topbar.js", "./lists.js", "./conversation.js", "./composer.js", "./panel.js",
+const ELEMENTS = ["./login.js", "./topbar.js", "./lists.js", "./conversation.js", "./composer.js", "./side-pane.js",
   "./transfer.js", "./lightbox.js", "./shortcuts.js"];
 
 const loginView = document.getElementById("login-view");
@@ -33,14 +37,28 @@ async function start(me) {
   startLive();
 }
 
+/** Tells the agent what an assistant component sent, or why it was refused. */
+function componentResult({ component, type, ok, error }) {
+  const name = component ? component.name : t("components.tools");
+  if (ok) toast(t("components.sent", { name, type: t(`components.type_${type}`) }));
+  else toast(t("components.refused", { name, reason: error.message }), "error");
+}
+
+function insertFromComponent(text) {
+  const composer = document.querySelector("kefu-composer");
+  if (!composer || !composer.insertText(text)) toast(t("components.cannot_insert"), "error");
+}
+
 async function main() {
-  await loadI18n(["common", "desk"]);
+  await loadI18n(["common", "desk", "components"]);
   translate();
   await Promise.all(ELEMENTS.map((m) => import(m)));
   document.addEventListener("kefu:lang", () => translate());
   document.addEventListener("pointerdown", unlockSound, { once: true });
   document.addEventListener("keydown", unlockSound, { once: true });
   document.addEventListener("kefu:signed-out", () => { if (!shell.hidden) location.reload(); });
+  document.addEventListener("kefu-component-result", (e) => componentResult(e.detail));
+  document.addEventListener("kefu-insert-text", (e) => insertFromComponent(e.detail.text));
   loginView.addEventListener("signed-in", (e) => start(e.detail));
   try {
     await start(await api("GET", "/api/desk/me"));
