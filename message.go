@@ -171,6 +171,30 @@ type MessageCard struct {
 	Img   string `json:"img,omitempty"`
 }
 
+// BodyField returns a pointer to the body field of m's kind (say &m.Text
+// for text), for encoding or decoding the body alone; nil for an unknown kind.
+func (m *Message) BodyField() any {
+	switch m.Kind {
+	case KindText:
+		return &m.Text
+	case KindImage:
+		return &m.Image
+	case KindMiniProgramPage:
+		return &m.MiniProgramPage
+	case KindLink:
+		return &m.Link
+	case KindRich:
+		return &m.Rich
+	case KindProduct:
+		return &m.Product
+	case KindNotice:
+		return &m.Notice
+	case KindEvent:
+		return &m.Event
+	}
+	return nil
+}
+
 // VisibleToUser reports whether the customer may ever see m.
 func (m *Message) VisibleToUser() bool { return !m.Internal && m.Kind != KindEvent }
 

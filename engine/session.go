@@ -165,22 +165,8 @@ func (e *Engine) Close(ctx context.Context, conversationID int64, by *kefu.Agent
 		freed = 0
 		now := e.now()
 		var err error
-		if c, err = tx.LockConversation(ctx, conversationID); err != nil {
+		if c, err = e.lockOpenSession(ctx, tx, conversationID, by, "close", now); err != nil {
 			return err
-		}
-		if expired, err := e.expireIfDue(ctx, tx, c, now); err != nil || expired {
-			if err == nil {
-				err = kefu.Errorf(kefu.ECONFLICT, "the session already ended after 30 minutes")
-			}
-			return err
-		}
-		switch {
-		case c.State == kefu.StateDeveloper:
-			return kefu.Errorf(kefu.ECONFLICT, "the session is already closed")
-		case c.State == kefu.StateActive && c.AgentID != by.ID && by.Role != kefu.RoleAdmin:
-			return kefu.Errorf(kefu.EFORBIDDEN, "only the agent serving this session (or an admin) can close it")
-		case !by.Serves(c.AppID, c.TeamID):
-			return kefu.Errorf(kefu.EFORBIDDEN, "you do not serve this app or team")
 		}
 		freed = c.AgentID
 		notice = &kefu.Message{Sender: kefu.SenderSystem, Kind: kefu.KindNotice, Phase: c.State, AgentID: by.ID, CreatedAt: now,
@@ -198,6 +184,31 @@ func (e *Engine) Close(ctx context.Context, conversationID int64, by *kefu.Agent
 		e.publishAgent(ctx, freed)
 	}
 	e.kickRouter()
+	return c, nil
+}
+
+// lockOpenSession locks a conversation an agent wants to act on (verb:
+// close, transfer): it must still be queued or active — the 30-minute rule
+// applied first — and the agent must be serving it, or an admin.
+func (e *Engine) lockOpenSession(ctx context.Context, tx kefu.Tx, id int64, by *kefu.Agent, verb string, now time.Time) (*kefu.Conversation, error) {
+	c, err := tx.LockConversation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if expired, err := e.expireIfDue(ctx, tx, c, now); err != nil || expired {
+		if err == nil {
+			err = kefu.Errorf(kefu.ECONFLICT, "the session already ended after 30 minutes")
+		}
+		return nil, err
+	}
+	switch {
+	case c.State == kefu.StateDeveloper:
+		return nil, kefu.Errorf(kefu.ECONFLICT, "the session is already closed")
+	case c.State == kefu.StateActive && c.AgentID != by.ID && by.Role != kefu.RoleAdmin:
+		return nil, kefu.Errorf(kefu.EFORBIDDEN, "only the agent serving this session (or an admin) can %s it", verb)
+	case !by.Serves(c.AppID, c.TeamID):
+		return nil, kefu.Errorf(kefu.EFORBIDDEN, "you do not serve this app or team")
+	}
 	return c, nil
 }
 
@@ -227,22 +238,8 @@ func (e *Engine) TransferTo(ctx context.Context, conversationID int64, by *kefu.
 		msgs, touched = nil, nil
 		now := e.now()
 		var err error
-		if c, err = tx.LockConversation(ctx, conversationID); err != nil {
+		if c, err = e.lockOpenSession(ctx, tx, conversationID, by, "transfer", now); err != nil {
 			return err
-		}
-		if expired, err := e.expireIfDue(ctx, tx, c, now); err != nil || expired {
-			if err == nil {
-				err = kefu.Errorf(kefu.ECONFLICT, "the session already ended after 30 minutes")
-			}
-			return err
-		}
-		switch {
-		case c.State == kefu.StateDeveloper:
-			return kefu.Errorf(kefu.ECONFLICT, "the session is closed")
-		case c.State == kefu.StateActive && c.AgentID != by.ID && by.Role != kefu.RoleAdmin:
-			return kefu.Errorf(kefu.EFORBIDDEN, "only the agent serving this session (or an admin) can transfer it")
-		case !by.Serves(c.AppID, c.TeamID):
-			return kefu.Errorf(kefu.EFORBIDDEN, "you do not serve this app or team")
 		}
 		old, err := tx.Session(ctx, c.SessionID)
 		if err != nil {

@@ -32,62 +32,20 @@ func scanMessage(s scanner) (*kefu.Message, error) {
 
 // encodeBody stores only the kind's own body, as JSON.
 func encodeBody(m *kefu.Message) (string, error) {
-	var v any
-	switch m.Kind {
-	case kefu.KindText:
-		v = m.Text
-	case kefu.KindImage:
-		v = m.Image
-	case kefu.KindMiniProgramPage:
-		v = m.MiniProgramPage
-	case kefu.KindLink:
-		v = m.Link
-	case kefu.KindRich:
-		v = m.Rich
-	case kefu.KindProduct:
-		v = m.Product
-	case kefu.KindNotice:
-		v = m.Notice
-	case kefu.KindEvent:
-		v = m.Event
-	default:
+	f := m.BodyField()
+	if f == nil {
 		return "", fmt.Errorf("unknown kind %q", m.Kind)
 	}
-	b, err := json.Marshal(v)
+	b, err := json.Marshal(f)
 	return string(b), err
 }
 
 func decodeBody(m *kefu.Message, b []byte) error {
-	var v any
-	switch m.Kind {
-	case kefu.KindText:
-		m.Text = new(kefu.Text)
-		v = m.Text
-	case kefu.KindImage:
-		m.Image = new(kefu.Image)
-		v = m.Image
-	case kefu.KindMiniProgramPage:
-		m.MiniProgramPage = new(kefu.MiniProgramPage)
-		v = m.MiniProgramPage
-	case kefu.KindLink:
-		m.Link = new(kefu.Link)
-		v = m.Link
-	case kefu.KindRich:
-		m.Rich = new(kefu.Rich)
-		v = m.Rich
-	case kefu.KindProduct:
-		m.Product = new(kefu.Product)
-		v = m.Product
-	case kefu.KindNotice:
-		m.Notice = new(kefu.Notice)
-		v = m.Notice
-	case kefu.KindEvent:
-		m.Event = new(kefu.Event)
-		v = m.Event
-	default:
+	f := m.BodyField()
+	if f == nil {
 		return fmt.Errorf("unknown kind %q", m.Kind)
 	}
-	return json.Unmarshal(b, v)
+	return json.Unmarshal(b, f)
 }
 
 var tagPattern = regexp.MustCompile(`<[^>]*>`)
