@@ -111,6 +111,17 @@ func history(t *testing.T, base, token string) []storedMessage {
 // checks that every acknowledged message is there exactly once — and that
 // resending the unacknowledged ones with their client ids stores each once.
 func TestKillDuringLoadLosesNoAcknowledgedMessage(t *testing.T) {
+	stopDuringLoad(t, syscall.SIGKILL)
+}
+
+// TestGracefulShutdownDuringLoad stops the server with SIGTERM while
+// customers are sending: it exits cleanly, and everything it acknowledged is
+// there after a restart.
+func TestGracefulShutdownDuringLoad(t *testing.T) {
+	stopDuringLoad(t, syscall.SIGTERM)
+}
+
+func stopDuringLoad(t *testing.T, sig syscall.Signal) {
 	if testing.Short() {
 		t.Skip("builds and runs the kefu binary")
 	}
@@ -175,10 +186,13 @@ func TestKillDuringLoadLosesNoAcknowledgedMessage(t *testing.T) {
 		}()
 	}
 	time.Sleep(700 * time.Millisecond)
-	server.Process.Signal(syscall.SIGKILL)
-	server.Wait()
+	server.Process.Signal(sig)
+	err := server.Wait()
 	close(stop)
 	wg.Wait()
+	if sig == syscall.SIGTERM && err != nil {
+		t.Fatalf("after SIGTERM kefu exited with %v", err)
+	}
 
 	acked := 0
 	for _, s := range sends {
@@ -227,5 +241,5 @@ func TestKillDuringLoadLosesNoAcknowledgedMessage(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d sends, %d acknowledged before SIGKILL; all acknowledged survived, retries stored once", len(sends), acked)
+	t.Logf("%d sends, %d acknowledged before %s; all acknowledged survived, retries stored once", len(sends), acked, sig)
 }
