@@ -122,6 +122,19 @@ func (w *Worker) Run(ctx context.Context) {
 	lease := w.cfg.Deadline*2 + 10*time.Second
 	for {
 		free := cap(w.sem) - len(w.sem)
+		if free > 0 && free < claimBatch(w.sem) {
+			// Nearly every slot is busy: let a few more finish before
+			// claiming, so each claim (a scan of the outbox and a commit)
+			// takes several jobs instead of one per finished try — under a
+			// backlog, claiming one at a time was a tenth of the server's
+			// CPU in kefu bench push. A quiet worker claims at once.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			free = cap(w.sem) - len(w.sem)
+		}
 		if free > 0 {
 			jobs, err := w.eng.ClaimPushJobs(ctx, free, lease)
 			if err != nil && ctx.Err() == nil {
@@ -148,6 +161,10 @@ func (w *Worker) Run(ctx context.Context) {
 		}
 	}
 }
+
+// claimBatch is how many free slots a busy worker waits for before it
+// claims again: an eighth of them.
+func claimBatch(sem chan struct{}) int { return max(cap(sem)/8, 1) }
 
 // deliver makes one try of a job and records it.
 func (w *Worker) deliver(j *kefu.PushJob) {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -105,6 +104,13 @@ func (s *Store) runBatch(batch []*op) {
 			o.done <- errs[i]
 		}
 	}
+	if s.wstmts != nil {
+		// The write connection is free now: prepare the statements the
+		// batch ran unprepared, for the next ones.
+		ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+		s.wstmts.prepareWanted(ctx)
+		cancel()
+	}
 }
 
 // tryBatch runs each op under its own savepoint, so one op's failure undoes
@@ -116,7 +122,7 @@ func (s *Store) tryBatch(batch []*op) ([]error, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &txn{reader: reader{q: sqlTx, d: s.dialect, lock: s.dialect.forUpdate}, tx: sqlTx}
+	t := &txn{reader: reader{q: sqlTx, d: s.dialect, lock: s.dialect.forUpdate, stmts: s.wstmts, tx: sqlTx}, tx: sqlTx}
 	errs := make([]error, len(batch))
 	single := len(batch) == 1
 	for i, o := range batch {
@@ -124,9 +130,10 @@ func (s *Store) tryBatch(batch []*op) ([]error, error) {
 			errs[i] = err
 			continue
 		}
-		sp := "sp" + strconv.Itoa(i)
+		// One savepoint name serves every op (they never nest), so its three
+		// statements stay prepared (see stmtCache).
 		if !single {
-			if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT "+sp); err != nil {
+			if _, err := t.exec(ctx, "SAVEPOINT op"); err != nil {
 				sqlTx.Rollback()
 				return nil, err
 			}
@@ -142,13 +149,13 @@ func (s *Store) tryBatch(batch []*op) ([]error, error) {
 				sqlTx.Rollback()
 				return errs, nil
 			}
-			if _, rerr := sqlTx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+sp); rerr != nil {
+			if _, rerr := t.exec(ctx, "ROLLBACK TO SAVEPOINT op"); rerr != nil {
 				sqlTx.Rollback()
 				return nil, rerr
 			}
 		}
 		if !single {
-			if _, err := sqlTx.ExecContext(ctx, "RELEASE SAVEPOINT "+sp); err != nil {
+			if _, err := t.exec(ctx, "RELEASE SAVEPOINT op"); err != nil {
 				sqlTx.Rollback()
 				return nil, err
 			}

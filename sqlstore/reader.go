@@ -22,17 +22,62 @@ type reader struct {
 	q    querier
 	d    *dialect
 	lock string // " FOR UPDATE" inside PostgreSQL transactions, else ""
+	// stmts, for SQLite, holds the prepared statements of q's database; tx
+	// is set when q is a transaction on it (see stmtCache).
+	stmts *stmtCache
+	tx    *sql.Tx
+}
+
+// stmtContext is the context a statement runs under. Inside a batch the
+// committer's transaction already bounds every statement (batchTimeout), and
+// a caller that gives up still gets its error from Update; a cancellable
+// context would only make the SQLite driver and database/sql start a
+// goroutine per statement to watch it — on the single committer's path,
+// where kefu bench found hundreds of them queued for the CPU.
+func (r *reader) stmtContext(ctx context.Context) context.Context {
+	if r.tx != nil {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
+// stmt returns a prepared statement for query, or nil to run it unprepared.
+func (r *reader) stmt(ctx context.Context, query string) *sql.Stmt {
+	if r.stmts == nil {
+		return nil
+	}
+	if r.tx == nil {
+		return r.stmts.get(ctx, query)
+	}
+	s := r.stmts.lookup(query)
+	if s == nil {
+		r.stmts.want(query)
+		return nil
+	}
+	return r.tx.StmtContext(ctx, s)
 }
 
 func (r *reader) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = r.stmtContext(ctx)
+	if s := r.stmt(ctx, query); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
 	return r.q.ExecContext(ctx, r.d.rebind(query), args...)
 }
 
 func (r *reader) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = r.stmtContext(ctx)
+	if s := r.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
 	return r.q.QueryContext(ctx, r.d.rebind(query), args...)
 }
 
 func (r *reader) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = r.stmtContext(ctx)
+	if s := r.stmt(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
 	return r.q.QueryRowContext(ctx, r.d.rebind(query), args...)
 }
 

@@ -25,6 +25,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return appCommand(args, stdout, stderr)
 	case "wx":
 		return wxCommand(args, stdin, stdout, stderr)
+	case "bench":
+		return benchCommand(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -40,5 +42,6 @@ Commands:
   serve      run Kefu (the default when no command is given)
   app        manage mini programs: add, list, set
   wx         WeChat protocol tools: sign, decrypt, encrypt
+  bench      measure Kefu on this machine against its ceilings
   help       show this help
 `

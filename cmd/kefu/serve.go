@@ -99,6 +99,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	n.Start()
+	servePprof(env("KEFU_PPROF", ""), log) // off unless set; for kefu bench --pprof
 	printWelcome(stdout, n)
 	log.Info("kefu is serving", "url", n.URL(), "store", n.Store.Engine())
 	<-ctx.Done()
