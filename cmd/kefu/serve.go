@@ -63,6 +63,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("session-timeout", envDuration("KEFU_SESSION_TIMEOUT", 30*time.Minute), "WeChat's session timeout rule (env KEFU_SESSION_TIMEOUT)")
 	pushDeadline := fs.Duration("push-deadline", envDuration("KEFU_PUSH_DEADLINE", 5*time.Second), "time a developer has to answer a push (env KEFU_PUSH_DEADLINE)")
 	pushRetry := fs.Duration("push-retry-delay", envDuration("KEFU_PUSH_RETRY_DELAY", time.Second), "pause before a push is tried again (env KEFU_PUSH_RETRY_DELAY)")
+	presence := fs.Duration("presence-grace", envDuration("KEFU_PRESENCE_GRACE", time.Minute), "how long an agent may be without a workspace connection before going offline (env KEFU_PRESENCE_GRACE)")
 	secure := fs.Bool("secure-cookies", envBool("KEFU_SECURE_COOKIES", false), "mark cookies Secure; set when served over HTTPS (env KEFU_SECURE_COOKIES)")
 	logFormat := fs.String("log-format", env("KEFU_LOG_FORMAT", "text"), "log format: text or json (env KEFU_LOG_FORMAT)")
 	logLevel := fs.String("log-level", env("KEFU_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env KEFU_LOG_LEVEL)")
@@ -90,6 +91,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 	cfg.Engine.SessionTimeout = *timeout
 	cfg.Push.Deadline, cfg.Push.RetryDelay = *pushDeadline, *pushRetry
 	cfg.HTTP.SecureCookies = *secure
+	cfg.HTTP.PresenceGrace = *presence
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -117,8 +119,10 @@ func printWelcome(w io.Writer, n *node.Node) {
 	u := n.URL()
 	fmt.Fprintf(w, "\nKefu is running at %s\n\n", u)
 	fmt.Fprintf(w, "  Agents' workspace      %s/desk\n", u)
+	fmt.Fprintf(w, "  Administration         %s/admin\n", u)
 	fmt.Fprintf(w, "  Mini program simulator %s/sim\n", u)
 	fmt.Fprintf(w, "  Web page with widget   %s/demo\n", u)
+	fmt.Fprintf(w, "  App (SDK) channel demo %s/sdk-demo\n", u)
 	fmt.Fprintf(w, "  WeChat-compatible API  %s/cgi-bin/\n", u)
 	if d := n.Demo; d != nil {
 		if d.AppID != "" {
