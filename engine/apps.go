@@ -29,7 +29,9 @@ func (e *Engine) CreateApp(ctx context.Context, a *kefu.App) error {
 		return err
 	}
 	a.CreatedAt = e.now()
-	return e.store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateApp(ctx, a) })
+	err := e.store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateApp(ctx, a) })
+	e.forgetApp(a.ID)
+	return err
 }
 
 // SaveApp changes a mini program's settings. When the push URL or token
@@ -52,7 +54,9 @@ func (e *Engine) SaveApp(ctx context.Context, a *kefu.App) error {
 		}
 	}
 	a.CreatedAt = old.CreatedAt
-	return e.store.Update(ctx, func(tx kefu.Tx) error { return tx.SaveApp(ctx, a) })
+	err = e.store.Update(ctx, func(tx kefu.Tx) error { return tx.SaveApp(ctx, a) })
+	e.forgetApp(a.ID)
+	return err
 }
 
 // verifyPush runs the URL handshake and phrases a failure for the person

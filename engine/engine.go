@@ -59,6 +59,7 @@ type Engine struct {
 	rich   RichText
 	cfg    Config
 	typing typingState
+	cache  *cache
 
 	wakeMu sync.Mutex
 	wake   []func() // called after a push job is enqueued
@@ -80,7 +81,7 @@ func New(store kefu.Store, bus Bus, clock kefu.Clock, rich RichText, log *slog.L
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Engine{store: store, bus: bus, clock: clock, rich: rich, log: log, cfg: cfg,
-		kick: make(chan struct{}, 1), typing: typingState{until: map[typingKey]time.Time{}}}
+		kick: make(chan struct{}, 1), typing: typingState{until: map[typingKey]time.Time{}}, cache: newCache()}
 }
 
 // Store returns the engine's store, for readers.

@@ -55,11 +55,13 @@ func (e *Engine) Send(ctx context.Context, req SendRequest) (*kefu.Message, erro
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	c0, err := e.store.Conversation(ctx, req.ConversationID)
+	// The customer's channel and SDK version decide what may be sent; they
+	// come from the engine's cache (see CacheTTL).
+	ref, err := e.conversationRef(ctx, req.ConversationID)
 	if err != nil {
 		return nil, err
 	}
-	cust, err := e.store.Customer(ctx, c0.CustomerID)
+	cust, err := e.customer(ctx, ref.customerID)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +76,7 @@ func (e *Engine) Send(ctx context.Context, req SendRequest) (*kefu.Message, erro
 		}
 	}
 	if m.Kind == kefu.KindImage {
-		if err := e.checkMedia(ctx, c0.AppID, m.Image.MediaID); err != nil {
+		if err := e.checkMedia(ctx, ref.appID, m.Image.MediaID); err != nil {
 			return nil, err
 		}
 	}

@@ -1,0 +1,151 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/kefuhq/kefu"
+)
+
+// CacheTTL is how long the engine trusts an app or a customer it has read.
+// Every message read them around its write — the app for its push URL, the
+// customer for its channel — though they rarely change: kefu bench e2e
+// spent a tenth of the server's CPU on these reads. A change made through
+// this engine (SaveApp, Identify) is seen at once; a change made by another
+// node, or by `kefu app set` in another process, within CacheTTL.
+const CacheTTL = 2 * time.Second
+
+// maxCached bounds each of the caches (conversations and customers grow
+// with the customers who write); beyond it an arbitrary entry is dropped.
+const maxCached = 100_000
+
+// cache keeps what the message paths read around every write and what
+// rarely or never changes: apps and customers for CacheTTL, and a
+// conversation's app and customer, which never change, for as long as
+// there is room.
+type cache struct {
+	mu        sync.RWMutex
+	apps      map[string]cachedApp
+	customers map[int64]cachedCustomer
+	convs     map[int64]convRef
+}
+
+type cachedApp struct {
+	app  *kefu.App
+	read time.Time
+}
+
+type cachedCustomer struct {
+	cust *kefu.Customer
+	read time.Time
+}
+
+// convRef is what never changes about a conversation.
+type convRef struct {
+	appID      string
+	customerID int64
+}
+
+func newCache() *cache {
+	return &cache{apps: map[string]cachedApp{}, customers: map[int64]cachedCustomer{}, convs: map[int64]convRef{}}
+}
+
+// App returns the app id as read at most CacheTTL ago (see CacheTTL). A
+// missing app is ENOTFOUND. The caller gets its own copy.
+func (e *Engine) App(ctx context.Context, id string) (*kefu.App, error) {
+	now := time.Now()
+	e.cache.mu.RLock()
+	ca, ok := e.cache.apps[id]
+	e.cache.mu.RUnlock()
+	if !ok || now.Sub(ca.read) > CacheTTL {
+		app, err := e.app(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		ca = cachedApp{app: app, read: now}
+		e.cache.mu.Lock()
+		putBounded(e.cache.apps, id, ca)
+		e.cache.mu.Unlock()
+	}
+	a := *ca.app
+	return &a, nil
+}
+
+// forgetApp drops an app this engine has just changed.
+func (e *Engine) forgetApp(id string) {
+	e.cache.mu.Lock()
+	delete(e.cache.apps, id)
+	e.cache.mu.Unlock()
+}
+
+// CustomerOf returns the customer of a conversation, as read at most
+// CacheTTL ago. The caller gets its own copy.
+func (e *Engine) CustomerOf(ctx context.Context, conversationID int64) (*kefu.Customer, error) {
+	ref, err := e.conversationRef(ctx, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	return e.customer(ctx, ref.customerID)
+}
+
+func (e *Engine) customer(ctx context.Context, id int64) (*kefu.Customer, error) {
+	now := time.Now()
+	e.cache.mu.RLock()
+	cc, ok := e.cache.customers[id]
+	e.cache.mu.RUnlock()
+	if !ok || now.Sub(cc.read) > CacheTTL {
+		cust, err := e.store.Customer(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		cc = cachedCustomer{cust: cust, read: now}
+		e.cache.mu.Lock()
+		putBounded(e.cache.customers, id, cc)
+		e.cache.mu.Unlock()
+	}
+	c := *cc.cust
+	return &c, nil
+}
+
+// forgetCustomer drops a customer this engine has just changed.
+func (e *Engine) forgetCustomer(id int64) {
+	e.cache.mu.Lock()
+	delete(e.cache.customers, id)
+	e.cache.mu.Unlock()
+}
+
+// conversationRef returns a conversation's app and customer, which never
+// change, reading the conversation the first time.
+func (e *Engine) conversationRef(ctx context.Context, id int64) (convRef, error) {
+	e.cache.mu.RLock()
+	ref, ok := e.cache.convs[id]
+	e.cache.mu.RUnlock()
+	if ok {
+		return ref, nil
+	}
+	c, err := e.store.Conversation(ctx, id)
+	if err != nil {
+		return convRef{}, err
+	}
+	e.rememberConversation(c)
+	return convRef{appID: c.AppID, customerID: c.CustomerID}, nil
+}
+
+// rememberConversation notes a conversation's app and customer.
+func (e *Engine) rememberConversation(c *kefu.Conversation) {
+	e.cache.mu.Lock()
+	putBounded(e.cache.convs, c.ID, convRef{appID: c.AppID, customerID: c.CustomerID})
+	e.cache.mu.Unlock()
+}
+
+// putBounded sets m[k] = v, first dropping an arbitrary entry if m is full.
+func putBounded[K comparable, V any](m map[K]V, k K, v V) {
+	if _, ok := m[k]; !ok && len(m) >= maxCached {
+		for old := range m {
+			delete(m, old)
+			break
+		}
+	}
+	m[k] = v
+}
