@@ -14,8 +14,11 @@ func (e *Engine) SaveComponent(ctx context.Context, c *kefu.Component) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
+	// Decided once: the update may run again (see kefu.Store), after a first
+	// run that gave c an ID.
+	create := c.ID == 0
 	return e.store.Update(ctx, func(tx kefu.Tx) error {
-		if c.ID == 0 {
+		if create {
 			c.CreatedAt = e.now()
 			return tx.CreateComponent(ctx, c)
 		}

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -36,6 +37,10 @@ type Store struct {
 	cdb     *sql.DB // SQLite: checkpoints the WAL (see checkpointLoop); nil for PostgreSQL
 	dialect *dialect
 	wstmts  *stmtCache // SQLite: statements prepared on wdb (nil for PostgreSQL)
+	// walFrames is the SQLite WAL's length at the last checkpoint;
+	// walRestarted is when the committer last restarted it (restartWAL).
+	walFrames    atomic.Int64
+	walRestarted time.Time
 	ops     chan *op
 	quit    chan struct{}
 	wg      sync.WaitGroup
@@ -180,13 +185,14 @@ func (s *Store) Close() error {
 
 // checkpointInterval is how often the SQLite WAL is copied back into the
 // database file.
-const checkpointInterval = time.Second
+const checkpointInterval = 250 * time.Millisecond
 
 // checkpointLoop copies committed pages from the SQLite WAL into the
 // database file every checkpointInterval, without blocking the committer
 // (a PASSIVE checkpoint takes what readers and the writer allow and leaves
 // the rest for the next time), and once more on Close. Durability does not
-// depend on it: a commit is durable in the WAL.
+// depend on it: a commit is durable in the WAL. It notes how long the WAL
+// has grown, for restartWAL.
 func (s *Store) checkpointLoop() {
 	defer s.wg.Done()
 	t := time.NewTicker(checkpointInterval)
@@ -194,7 +200,10 @@ func (s *Store) checkpointLoop() {
 	checkpoint := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 		defer cancel()
-		s.cdb.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+		var busy, frames, done int64
+		if s.cdb.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &done) == nil {
+			s.walFrames.Store(frames)
+		}
 	}
 	for {
 		select {
@@ -205,6 +214,46 @@ func (s *Store) checkpointLoop() {
 			checkpoint()
 		}
 	}
+}
+
+// A WAL longer than walRestartFrames is restarted (see restartWAL), at most
+// every walRestartInterval.
+const (
+	walRestartFrames   = 4096 // 16 MB of 4 KB pages
+	walRestartInterval = time.Second
+)
+
+// restartWAL lets the WAL start again from its beginning. SQLite reuses the
+// WAL only when a write begins after a checkpoint has copied all of it
+// back and no reader is still using it; under constant writes the
+// checkpointLoop's PASSIVE checkpoints, beside the commits, never see that
+// moment, and the WAL grew without end (half a gigabyte in 20 seconds of
+// kefu bench e2e; every read searches it). The committer calls this
+// between batches, when no write is in flight: a RESTART checkpoint copies
+// the little checkpointLoop has not yet copied and waits for the readers of
+// the old WAL to finish — at most a few milliseconds (busy_timeout 5 ms;
+// if a long read is in the way, it is tried again later) — so the next
+// commit writes from the WAL's beginning.
+func (s *Store) restartWAL() {
+	if s.cdb == nil || s.walFrames.Load() < walRestartFrames || time.Since(s.walRestarted) < walRestartInterval {
+		return
+	}
+	s.walRestarted = time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	defer cancel()
+	conn, err := s.wdb.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 5`); err != nil {
+		return
+	}
+	var busy, frames, done int64
+	if conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &done) == nil && busy == 0 {
+		s.walFrames.Store(0)
+	}
+	conn.ExecContext(ctx, `PRAGMA busy_timeout = 10000`)
 }
 
 // migrate applies the embedded migrations of the store's engine that have
