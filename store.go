@@ -60,7 +60,14 @@ type Tx interface {
 
 	EnqueuePush(ctx context.Context, j *PushJob) error
 	SavePushJob(ctx context.Context, j *PushJob) error
+	// DeletePushJob removes a finished job. The caller holds its
+	// conversation's lock.
 	DeletePushJob(ctx context.Context, id int64) error
+	// ClaimPushJobs leases up to limit due jobs (as DuePushJobs lists them;
+	// perhaps fewer) until leaseUntil, counting a try of each, so that no
+	// other worker tries them meanwhile. Concurrent claims never take the
+	// same job.
+	ClaimPushJobs(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*PushJob, error)
 	AddPushAttempt(ctx context.Context, a *PushAttempt) error
 
 	PutMedia(ctx context.Context, m *Media) error

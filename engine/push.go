@@ -17,6 +17,9 @@ type PushRecord struct {
 	Attempt *kefu.PushAttempt // Result: delivered, transferred or failed
 	// RetryAt is when to try again after a failed try that is not the last.
 	RetryAt time.Time
+	// Message is the pushed message, if the worker read it for the try
+	// (its kind and place never change); otherwise RecordPush reads it.
+	Message *kefu.Message
 }
 
 // RecordPush stores one push try in the push log and applies its outcome in
@@ -25,69 +28,34 @@ type PushRecord struct {
 // warning); a failure is retried, and after the last try the customer is
 // shown WeChat's notice. The message itself stays in the conversation.
 func (e *Engine) RecordPush(ctx context.Context, r PushRecord) error {
-	var c *kefu.Conversation
-	var notice, msg *kefu.Message
-	var queued bool
+	_, err := e.RecordPushAndClaim(ctx, r, 0, 0)
+	return err
+}
+
+// RecordPushAndClaim is RecordPush followed, in the same transaction, by
+// ClaimPushJobs(limit, lease): a busy worker goes on with the next due job
+// after one commit instead of two (kefu bench push: the commits a push
+// waits for bound how many a worker of 64 slots delivers).
+func (e *Engine) RecordPushAndClaim(ctx context.Context, r PushRecord, limit int, lease time.Duration) ([]*kefu.PushJob, error) {
+	var res pushOutcome
+	var claimed []*kefu.PushJob
 	err := e.store.Update(ctx, func(tx kefu.Tx) error {
-		c, notice, msg, queued = nil, nil, nil, false
+		res, claimed = pushOutcome{}, nil
 		now := e.now()
-		a := *r.Attempt
+		if err := e.recordPush(ctx, tx, r, now, &res); err != nil {
+			return err
+		}
+		if limit <= 0 {
+			return nil
+		}
 		var err error
-		if msg, err = tx.Message(ctx, r.Job.MessageID); err != nil {
-			return err
-		}
-		if a.Result == kefu.PushTransferred && msg.Kind == kefu.KindEvent {
-			a.Result = kefu.PushDelivered
-			a.Warning = "transfer_customer_service in reply to an event is ignored: only user messages can be transferred"
-		}
-		if err := tx.AddPushAttempt(ctx, &a); err != nil {
-			return err
-		}
-		if a.Result == kefu.PushFailed && r.Job.Tries < MaxPushTries {
-			j := *r.Job
-			j.NextAt, j.LeaseUntil = r.RetryAt, time.Time{}
-			return tx.SavePushJob(ctx, &j)
-		}
-		if err := tx.DeletePushJob(ctx, r.Job.ID); err != nil {
-			return err
-		}
-		if err := tx.SetPushStatus(ctx, msg.ID, a.Result); err != nil {
-			return err
-		}
-		msg.Push = a.Result
-		if c, err = tx.LockConversation(ctx, msg.ConversationID); err != nil {
-			return err
-		}
-		switch a.Result {
-		case kefu.PushTransferred:
-			if _, err := e.expireIfDue(ctx, tx, c, now); err != nil {
-				return err
-			}
-			if c.State == kefu.StateDeveloper {
-				if err := e.startQueue(ctx, tx, c, msg, now); err != nil {
-					return err
-				}
-				queued = true
-			}
-			c.LastActivityAt, c.UpdatedAt = now, now
-			return tx.SaveConversation(ctx, c)
-		case kefu.PushFailed:
-			if msg.Kind == kefu.KindEvent {
-				return nil
-			}
-			notice = &kefu.Message{Sender: kefu.SenderSystem, Kind: kefu.KindNotice, Phase: c.State, CreatedAt: now,
-				Notice: &kefu.Notice{Code: kefu.NoticeDeveloperUnavailable, Text: kefu.NoticeDeveloperUnavailableText}}
-			if notice, _, err = tx.AppendMessage(ctx, c, notice); err != nil {
-				return err
-			}
-			c.UpdatedAt = now
-			return tx.SaveConversation(ctx, c)
-		}
-		return nil
+		claimed, err = tx.ClaimPushJobs(ctx, now, now.Add(lease), limit)
+		return err
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
+	c, msg := res.c, res.msg
 	if c == nil { // a retry was scheduled
 		// The event goes only to agents who may see the conversation.
 		ev := &Event{Type: EventPush, AppID: r.Job.AppID, ConversationID: r.Job.ConversationID,
@@ -96,16 +64,88 @@ func (e *Engine) RecordPush(ctx context.Context, r PushRecord) error {
 			ev.TeamID = cur.TeamID
 		}
 		e.publish(ev)
-		return nil
+		return claimed, nil
 	}
 	e.publish(&Event{Type: EventPush, AppID: c.AppID, ConversationID: c.ID, TeamID: c.TeamID,
 		Push: &PushUpdate{MessageID: msg.ID, Status: msg.Push, Try: r.Job.Tries}})
-	if notice != nil {
-		e.publishMessage(c, notice)
+	if res.notice != nil {
+		e.publishMessage(c, res.notice)
 	}
-	if queued {
+	if res.queued {
 		e.publishConversation(c)
 		e.kickRouter()
+	}
+	return claimed, nil
+}
+
+// pushOutcome is what recording a try changed, to publish after the commit.
+type pushOutcome struct {
+	c           *kefu.Conversation // nil: a retry was scheduled
+	msg, notice *kefu.Message
+	queued      bool
+}
+
+func (e *Engine) recordPush(ctx context.Context, tx kefu.Tx, r PushRecord, now time.Time, res *pushOutcome) error {
+	a := *r.Attempt
+	var msg *kefu.Message
+	if r.Message != nil {
+		m := *r.Message
+		msg = &m
+	} else {
+		var err error
+		if msg, err = tx.Message(ctx, r.Job.MessageID); err != nil {
+			return err
+		}
+	}
+	if a.Result == kefu.PushTransferred && msg.Kind == kefu.KindEvent {
+		a.Result = kefu.PushDelivered
+		a.Warning = "transfer_customer_service in reply to an event is ignored: only user messages can be transferred"
+	}
+	if err := tx.AddPushAttempt(ctx, &a); err != nil {
+		return err
+	}
+	if a.Result == kefu.PushFailed && r.Job.Tries < MaxPushTries {
+		j := *r.Job
+		j.NextAt, j.LeaseUntil = r.RetryAt, time.Time{}
+		return tx.SavePushJob(ctx, &j)
+	}
+	// The conversation is locked before its job goes (see DeletePushJob).
+	c, err := tx.LockConversation(ctx, msg.ConversationID)
+	if err != nil {
+		return err
+	}
+	if err := tx.DeletePushJob(ctx, r.Job.ID); err != nil {
+		return err
+	}
+	if err := tx.SetPushStatus(ctx, msg.ID, a.Result); err != nil {
+		return err
+	}
+	msg.Push = a.Result
+	res.c, res.msg = c, msg
+	switch a.Result {
+	case kefu.PushTransferred:
+		if _, err := e.expireIfDue(ctx, tx, c, now); err != nil {
+			return err
+		}
+		if c.State == kefu.StateDeveloper {
+			if err := e.startQueue(ctx, tx, c, msg, now); err != nil {
+				return err
+			}
+			res.queued = true
+		}
+		c.LastActivityAt, c.UpdatedAt = now, now
+		return tx.SaveConversation(ctx, c)
+	case kefu.PushFailed:
+		if msg.Kind == kefu.KindEvent {
+			return nil
+		}
+		notice := &kefu.Message{Sender: kefu.SenderSystem, Kind: kefu.KindNotice, Phase: c.State, CreatedAt: now,
+			Notice: &kefu.Notice{Code: kefu.NoticeDeveloperUnavailable, Text: kefu.NoticeDeveloperUnavailableText}}
+		if res.notice, _, err = tx.AppendMessage(ctx, c, notice); err != nil {
+			return err
+		}
+		c.UpdatedAt = now
+		return tx.SaveConversation(ctx, c)
 	}
 	return nil
 }
@@ -114,30 +154,18 @@ func (e *Engine) RecordPush(ctx context.Context, r PushRecord) error {
 // worker (on this node or another) tries them meanwhile, and counts the try
 // that is about to happen.
 func (e *Engine) ClaimPushJobs(ctx context.Context, limit int, lease time.Duration) ([]*kefu.PushJob, error) {
-	now := e.now()
-	due, err := e.store.DuePushJobs(ctx, now, limit)
+	// A read first (of the heads only: cheap), so that an idle worker's
+	// polls cost no commit.
+	due, err := e.store.DuePushJobs(ctx, e.now(), 1)
 	if err != nil || len(due) == 0 {
 		return nil, err
 	}
 	var claimed []*kefu.PushJob
 	err = e.store.Update(ctx, func(tx kefu.Tx) error {
-		claimed = claimed[:0]
-		for _, j := range due {
-			cur, err := tx.PushJob(ctx, j.ID)
-			if err != nil {
-				continue // finished meanwhile
-			}
-			if cur.LeaseUntil.After(now) || cur.NextAt.After(now) {
-				continue // someone else has it
-			}
-			cur.Tries++
-			cur.LeaseUntil = now.Add(lease)
-			if err := tx.SavePushJob(ctx, cur); err != nil {
-				return err
-			}
-			claimed = append(claimed, cur)
-		}
-		return nil
+		now := e.now()
+		var err error
+		claimed, err = tx.ClaimPushJobs(ctx, now, now.Add(lease), limit)
+		return err
 	})
 	return claimed, err
 }

@@ -146,7 +146,11 @@ func (w *Worker) Run(ctx context.Context) {
 				go func() {
 					defer wg.Done()
 					defer func() { <-w.sem; w.Wake() }()
-					w.deliver(j)
+					// Each try's record claims the slot's next job in the
+					// same commit, while the worker runs.
+					for j != nil {
+						j = w.deliver(j, ctx.Err() == nil, lease)
+					}
 				}()
 			}
 			if len(jobs) == free {
@@ -166,53 +170,64 @@ func (w *Worker) Run(ctx context.Context) {
 // claims again: an eighth of them.
 func claimBatch(sem chan struct{}) int { return max(cap(sem)/8, 1) }
 
-// deliver makes one try of a job and records it.
-func (w *Worker) deliver(j *kefu.PushJob) {
+// deliver makes one try of a job and records it; with claimNext, the
+// record also claims the next due job, which it returns.
+func (w *Worker) deliver(j *kefu.PushJob, claimNext bool, lease time.Duration) *kefu.PushJob {
 	// Recording must happen even while shutting down: use a context of
 	// its own.
 	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Deadline+30*time.Second)
 	defer cancel()
-	a := w.try(ctx, j)
+	a, m := w.try(ctx, j)
 	w.attempts.WithLabelValues(string(a.Result)).Inc()
 	if a.StatusCode != 0 {
 		w.latency.Observe(a.Latency.Seconds())
 	}
-	rec := engine.PushRecord{Job: j, Attempt: a, RetryAt: w.clock.Now().Add(w.cfg.RetryDelay)}
-	if err := w.eng.RecordPush(ctx, rec); err != nil {
+	rec := engine.PushRecord{Job: j, Attempt: a, RetryAt: w.clock.Now().Add(w.cfg.RetryDelay), Message: m}
+	limit := 0
+	if claimNext {
+		limit = 1
+	}
+	next, err := w.eng.RecordPushAndClaim(ctx, rec, limit, lease)
+	if err != nil {
 		w.log.Error("push: record try", "job", j.ID, "message", j.MessageID, "err", err)
-		return
+		return nil
 	}
 	if a.Result == kefu.PushFailed && j.Tries < engine.MaxPushTries {
 		time.AfterFunc(w.cfg.RetryDelay, w.Wake)
 	}
+	if len(next) == 0 {
+		return nil
+	}
+	return next[0]
 }
 
-// try sends the push once and returns the attempt, with its result.
-func (w *Worker) try(ctx context.Context, j *kefu.PushJob) *kefu.PushAttempt {
+// try sends the push once and returns the attempt, with its result, and
+// the message pushed (nil if it could not be read).
+func (w *Worker) try(ctx context.Context, j *kefu.PushJob) (*kefu.PushAttempt, *kefu.Message) {
 	now := w.clock.Now()
 	a := &kefu.PushAttempt{AppID: j.AppID, MessageID: j.MessageID, ConversationID: j.ConversationID, Try: j.Tries,
 		Result: kefu.PushFailed, CreatedAt: now}
 	app, m, openID, err := w.load(ctx, j)
 	if err != nil {
 		a.Error = "could not prepare the push: " + err.Error()
-		return a
+		return a, m
 	}
 	a.URL = app.Push.URL
 	if app.Push.URL == "" {
 		a.Error = "the app has no push URL any more"
-		return a
+		return a, m
 	}
 	ep, err := Endpoint(app)
 	if err != nil {
 		a.Error = err.Error()
-		return a
+		return a, m
 	}
 	wm := w.wechatMessage(app, m, openID)
 	ts := strconv.FormatInt(now.Unix(), 10)
 	query, body, err := wechat.BuildPush(ep, wm, ts, wechat.NewNonce())
 	if err != nil {
 		a.Error = err.Error()
-		return a
+		return a, m
 	}
 	a.RequestQuery, a.RequestBody = query.Encode(), string(body)
 
@@ -224,7 +239,7 @@ func (w *Worker) try(ctx context.Context, j *kefu.PushJob) *kefu.PushAttempt {
 	req, err := http.NewRequestWithContext(rctx, http.MethodPost, withQuery(app.Push.URL, a.RequestQuery), bytes.NewReader(body))
 	if err != nil {
 		a.Error = "bad push URL: " + err.Error()
-		return a
+		return a, m
 	}
 	req.Header.Set("Content-Type", ep.Format.ContentType())
 	req.Header.Set("User-Agent", "Kefu-Push/1")
@@ -232,7 +247,7 @@ func (w *Worker) try(ctx context.Context, j *kefu.PushJob) *kefu.PushAttempt {
 	if err != nil {
 		a.Latency = time.Since(start)
 		a.Error = explain(err, w.cfg.Deadline)
-		return a
+		return a, m
 	}
 	reply, rerr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	resp.Body.Close()
@@ -259,12 +274,15 @@ func (w *Worker) try(ctx context.Context, j *kefu.PushJob) *kefu.PushAttempt {
 			a.Result = kefu.PushDelivered
 		}
 	}
-	return a
+	return a, m
 }
 
-// load reads what a push needs: the app, the message and the customer's openid.
+// load reads what a push needs: the app, the message and the customer's
+// openid. The app and the customer come from the engine's cache (see
+// engine.CacheTTL): reading them and the conversation for every try made
+// four reads of a push instead of one.
 func (w *Worker) load(ctx context.Context, j *kefu.PushJob) (*kefu.App, *kefu.Message, string, error) {
-	app, err := w.store.App(ctx, j.AppID)
+	app, err := w.eng.App(ctx, j.AppID)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -272,13 +290,9 @@ func (w *Worker) load(ctx context.Context, j *kefu.PushJob) (*kefu.App, *kefu.Me
 	if err != nil {
 		return nil, nil, "", err
 	}
-	c, err := w.store.Conversation(ctx, j.ConversationID)
+	cust, err := w.eng.CustomerOf(ctx, j.ConversationID)
 	if err != nil {
-		return nil, nil, "", err
-	}
-	cust, err := w.store.Customer(ctx, c.CustomerID)
-	if err != nil {
-		return nil, nil, "", err
+		return nil, m, "", err
 	}
 	return app, m, cust.OpenID, nil
 }

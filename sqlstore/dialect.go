@@ -11,13 +11,16 @@ import (
 type dialect struct {
 	name      string
 	forUpdate string // row lock suffix for SELECTs inside a transaction
+	// skipLocked is the suffix of a queue's SELECT that passes over rows
+	// other transactions hold (SQLite has a single writer: none)
+	skipLocked string
 	dollar    bool   // placeholders are $1, $2… (PostgreSQL)
 	cache     sync.Map
 }
 
 var (
 	sqliteDialect   = &dialect{name: "sqlite"}
-	postgresDialect = &dialect{name: "postgres", forUpdate: " FOR UPDATE", dollar: true}
+	postgresDialect = &dialect{name: "postgres", forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED", dollar: true}
 )
 
 // rebind turns ? placeholders into the engine's form, remembering the result.
