@@ -39,7 +39,11 @@ func (s *Server) clientWS(w http.ResponseWriter, r *http.Request) {
 		return // Accept has answered
 	}
 	cs := &clientSession{s: s, wc: wc, cl: cl, names: agentNames{}}
-	cs.run(after)
+	// The connection lives on a goroutine of its own and the handler
+	// returns: net/http's goroutine, deep from serving the request, would
+	// keep a 16 KB stack, the request and net/http's 4 KB read buffer for
+	// as long as the connection is open (kefu bench conns).
+	go cs.run(after)
 }
 
 // clientSession is the state of one customer connection.

@@ -30,9 +30,12 @@ func (s *Server) deskWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.presence.connected(a.ID)
-	defer s.presence.disconnected(a.ID)
 	ds := &deskSession{s: s, wc: wc, agent: a}
-	ds.run(r.Context())
+	// The connection lives on a goroutine of its own (see clientWS).
+	go func() {
+		defer s.presence.disconnected(a.ID)
+		ds.run()
+	}()
 }
 
 type deskSession struct {
@@ -43,7 +46,7 @@ type deskSession struct {
 	agent *kefu.Agent
 }
 
-func (ds *deskSession) run(reqCtx context.Context) {
+func (ds *deskSession) run() {
 	s, wc := ds.s, ds.wc
 	defer wc.close(websocket.StatusNormalClosure, "")
 	ctx := wc.ctx
@@ -62,14 +65,12 @@ func (ds *deskSession) run(reqCtx context.Context) {
 	for _, id := range apps {
 		topics = append(topics, engine.AppTopic(id))
 	}
-	for _, t := range topics {
-		cancel, err := s.bus.Subscribe(t, ds.onEvent)
-		if err != nil {
-			s.log.Error("desk websocket: subscribe", "topic", t, "err", err)
-			return
-		}
-		defer cancel()
+	leave, err := s.desk.join(ds, topics)
+	if err != nil {
+		s.log.Error("desk websocket: subscribe", "err", err)
+		return
 	}
+	defer leave()
 	wc.sendJSON(map[string]any{"type": "hello", "agent": ds.agent})
 	for {
 		data, err := wc.read()
@@ -81,10 +82,9 @@ func (ds *deskSession) run(reqCtx context.Context) {
 }
 
 // deskEventHead is the part of an engine event that decides which desk
-// connections get it. Every agent's connection looks at every event of its
-// apps, so it decodes only this, not the message and conversation the
-// event carries (decoding whole events per agent was a fifth of the
-// server's CPU in kefu bench e2e); the bytes are forwarded unchanged.
+// connections get it. The hub decodes only this, once per event, not the
+// message and conversation the event carries; the bytes are forwarded
+// unchanged.
 type deskEventHead struct {
 	Type   string      `json:"type"`
 	AppID  string      `json:"appid"`
@@ -92,12 +92,9 @@ type deskEventHead struct {
 	Agent  *kefu.Agent `json:"agent"`
 }
 
-// onEvent forwards an engine event the agent may see. It must not block.
-func (ds *deskSession) onEvent(data []byte) {
-	var ev deskEventHead
-	if err := json.Unmarshal(data, &ev); err != nil {
-		return
-	}
+// onEvent forwards an engine event (data, whose head is ev) if the agent
+// may see it. It must not block.
+func (ds *deskSession) onEvent(ev *deskEventHead, data []byte) {
 	ds.mu.Lock()
 	a := ds.agent
 	ds.mu.Unlock()

@@ -66,6 +66,7 @@ type Server struct {
 	handler   http.Handler
 	logins    loginLimiter
 	presence  *presence
+	desk      *deskHub
 
 	connsMu sync.Mutex
 	conns   map[*wsConn]struct{} // open WebSockets, closed on Shutdown
@@ -84,7 +85,7 @@ func New(d Deps) *Server {
 	}
 	s := &Server{eng: d.Engine, store: d.Engine.Store(), bus: d.Bus, clock: d.Engine.Clock(), log: d.Log, key: d.Key,
 		verifyURL: d.VerifyURL, web: d.Web, ready: d.Ready, cfg: d.Config, metrics: newMetrics(),
-		conns: map[*wsConn]struct{}{}}
+		conns: map[*wsConn]struct{}{}, desk: newDeskHub(d.Bus)}
 	s.presence = newPresence(s, d.Config.PresenceGrace)
 	mux := http.NewServeMux()
 	s.routes(mux)
