@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+
+	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/wechat"
 )
 
 // securityHeaders sets the headers every response carries. Pages set their
@@ -22,7 +25,10 @@ func securityHeaders(next http.Handler) http.Handler {
 }
 
 // recoverPanics turns a panicking handler into a 500 and a log line instead
-// of a dropped connection.
+// of a dropped connection. The answer has the surface's own shape: WeChat's
+// errcode -1 on /cgi-bin (with status 200, as WeChat's errors), the JSON
+// error and a 500 on /api, a plain-text 500 elsewhere.
+// (If the handler had already begun its answer, the status stays its own.)
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -31,7 +37,14 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
-				http.Error(w, "internal error", http.StatusInternalServerError)
+				switch {
+				case strings.HasPrefix(r.URL.Path, "/cgi-bin/"):
+					writeCGI(w, cgiError(wechat.CodeSystemBusy, "")) // WeChat answers errors with 200
+				case strings.HasPrefix(r.URL.Path, "/api/"):
+					writeJSON(w, http.StatusInternalServerError, errorBody{Error: errorDetail{Code: kefu.EINTERNAL, Message: "internal error"}})
+				default:
+					http.Error(w, "internal error", http.StatusInternalServerError)
+				}
 			}
 		}()
 		next.ServeHTTP(w, r)
