@@ -14,8 +14,8 @@ type dialect struct {
 	// skipLocked is the suffix of a queue's SELECT that passes over rows
 	// other transactions hold (SQLite has a single writer: none)
 	skipLocked string
-	dollar    bool   // placeholders are $1, $2… (PostgreSQL)
-	cache     sync.Map
+	dollar     bool // placeholders are $1, $2… (PostgreSQL)
+	cache      sync.Map
 }
 
 var (

@@ -41,11 +41,11 @@ type Store struct {
 	// walRestarted is when the committer last restarted it (restartWAL).
 	walFrames    atomic.Int64
 	walRestarted time.Time
-	ops     chan *op
-	quit    chan struct{}
-	wg      sync.WaitGroup
-	closeMu sync.RWMutex // held for reading while an update is handed over
-	closed  bool
+	ops          chan *op
+	quit         chan struct{}
+	wg           sync.WaitGroup
+	closeMu      sync.RWMutex // held for reading while an update is handed over
+	closed       bool
 }
 
 // Options tune a Store. The zero value is right for most uses.
