@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"sync"
 	"time"
 
@@ -12,61 +14,281 @@ import (
 // WebSocket (a reload, a flaky network) before they are set offline.
 const DefaultPresenceGrace = 60 * time.Second
 
-// presence sets an agent offline when their last workspace has been gone for
-// the grace period, so their sessions return to the queue instead of
-// waiting on someone who closed the laptop. It counts this node's desk
-// WebSockets per agent and keeps one timer per agent without any.
+// presenceTopic is where nodes tell each other which agents have a
+// workspace open on them.
+const presenceTopic = "presence"
+
+// presence sets an agent offline when they have had no workspace open on
+// any node for the grace period, so their sessions return to the queue
+// instead of waiting on someone who closed the laptop — but not when their
+// workspace merely reconnected to another node behind the load balancer.
+//
+// Each node counts its own desk WebSockets per agent and publishes a
+// presenceNote — the full list of agents connected to it — when an agent's
+// first connection on it opens or last one closes, and again every
+// heartbeat (a quarter of the grace). Every node keeps every other node's
+// latest note, so it knows who is connected anywhere. All times are read
+// from the node's own clock when a note arrives; clocks of different nodes
+// are never compared.
+//
+// An agent is present while a connection on this node or the latest note of
+// a live node lists them. When that stops being true — the last local
+// connection closed, a node's note no longer lists them, a node left or was
+// found dead — the node remembers when (lastKnown). Every node that knows
+// the agent sets them offline once they have stayed absent for the grace;
+// SetStatus is idempotent, so two nodes doing it at once only repeat one
+// status event.
+//
+// A node is dead when nothing was heard from it for the grace (it crashed
+// without saying goodbye, or lost the bus). Its agents are then counted as
+// gone from that moment, so they get one more grace to show up on another
+// node: a crashed node's agents go offline two graces after its last
+// heartbeat (plus up to two heartbeats: this node decides on its ticks, on
+// a view up to a heartbeat old), erring towards keeping a working agent. An
+// agent whose last workspace closed goes offline after a grace (plus up to
+// two heartbeats).
+//
+// A node only trusts its view as far as the bus has shown it to be current:
+// every node hears its own notes too, and "now" for all decisions is the
+// time of its latest note that came back (the horizon), not the clock. After
+// publishing, a node flushes (on NATS) before it goes on, so a note another
+// node published before this node's note is delivered before it comes back:
+// a node never decides on a view older than its horizon. A node whose own
+// notes stop coming back (its bus is down) stops deciding. When they resume
+// after a gap or late (the bus came back, the process or VM was paused, the
+// clock jumped), it may have missed what others said meanwhile; rather than
+// expire on that, the node counts all absences and silences from the end of
+// the gap (since), giving other nodes a grace to be heard again.
+//
+// Notes carry a per-node sequence number and the full list, so a late,
+// reordered note is dropped and a lost one is repaired by the next. A
+// restarted node has a new id: its old self said goodbye (an empty note) or
+// is found dead after the grace; either way its agents get a grace to
+// reconnect.
 type presence struct {
 	s     *Server
+	id    string
 	grace time.Duration
+	beat  time.Duration
 
-	mu      sync.Mutex
-	conns   map[int64]int
-	timers  map[int64]*time.Timer
-	stopped bool
+	mu        sync.Mutex
+	conns     map[int64]int              // this node's desk WebSockets per agent
+	remotes   map[string]*presenceRemote // other nodes' latest notes
+	lastKnown map[int64]time.Time        // when each absent agent was last known present
+	seq       uint64                     // of this node's latest note
+	echo      time.Time                  // when this node's latest returned note was sent: the horizon
+	since     time.Time                  // start of the current unbroken run of returned notes
+	timer     kefu.Timer                 // the next heartbeat
+	cancel    func()                     // the bus subscription
+	running   bool
 }
 
-func newPresence(s *Server, grace time.Duration) *presence {
+// presenceNote is what a node publishes on presenceTopic.
+type presenceNote struct {
+	Node   string    `json:"node"`
+	Seq    uint64    `json:"seq"`
+	At     time.Time `json:"at"` // the sender's clock; read only by the sender
+	Agents []int64   `json:"agents"`
+}
+
+// presenceRemote is what this node knows of another node.
+type presenceRemote struct {
+	seq    uint64
+	heard  time.Time // on this node's clock
+	agents []int64
+}
+
+func newPresence(s *Server, id string, grace time.Duration) *presence {
 	if grace <= 0 {
 		grace = DefaultPresenceGrace
 	}
-	return &presence{s: s, grace: grace, conns: map[int64]int{}, timers: map[int64]*time.Timer{}}
+	return &presence{s: s, id: id, grace: grace, beat: grace / 4, conns: map[int64]int{},
+		remotes: map[string]*presenceRemote{}, lastKnown: map[int64]time.Time{}}
+}
+
+// start listens to other nodes and starts heartbeating. Until it is called
+// presence only counts connections.
+func (p *presence) start() error {
+	cancel, err := p.s.bus.Subscribe(presenceTopic, p.hear)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.cancel, p.running = cancel, true
+	p.mu.Unlock()
+	p.tick()
+	return nil
 }
 
 // connected records a new desk WebSocket of the agent.
 func (p *presence) connected(agentID int64) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.conns[agentID]++
-	if t := p.timers[agentID]; t != nil {
-		t.Stop()
-		delete(p.timers, agentID)
+	delete(p.lastKnown, agentID)
+	first := p.conns[agentID] == 1
+	p.mu.Unlock()
+	if first {
+		p.announce()
 	}
 }
 
-// disconnected records a closed desk WebSocket; the last one starts the
-// grace timer.
+// disconnected records a closed desk WebSocket; after the last one the
+// agent is absent from this node from now on.
 func (p *presence) disconnected(agentID int64) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.conns[agentID]--; p.conns[agentID] > 0 || p.stopped {
-		return
-	}
-	delete(p.conns, agentID)
-	var t *time.Timer
-	t = time.AfterFunc(p.grace, func() { p.expire(agentID, t) })
-	p.timers[agentID] = t
-}
-
-// expire sets the agent offline unless they came back meanwhile.
-func (p *presence) expire(agentID int64, t *time.Timer) {
-	p.mu.Lock()
-	if p.timers[agentID] != t || p.conns[agentID] > 0 {
+	if p.conns[agentID]--; p.conns[agentID] > 0 {
 		p.mu.Unlock()
 		return
 	}
-	delete(p.timers, agentID)
+	delete(p.conns, agentID)
+	p.lastKnown[agentID] = p.s.clock.Now()
 	p.mu.Unlock()
+	p.announce()
+}
+
+// announce publishes this node's agents. The note is built under the lock
+// with its sequence number, so a later number always means a later list.
+// It waits for NATS to have the note (see the ordering argument above).
+func (p *presence) announce() {
+	p.mu.Lock()
+	if !p.running {
+		p.mu.Unlock()
+		return
+	}
+	data := p.noteLocked()
+	p.mu.Unlock()
+	p.publish(data)
+}
+
+func (p *presence) noteLocked() []byte {
+	p.seq++
+	n := presenceNote{Node: p.id, Seq: p.seq, At: p.s.clock.Now(), Agents: []int64{}}
+	for id := range p.conns {
+		n.Agents = append(n.Agents, id)
+	}
+	data, _ := json.Marshal(n)
+	return data
+}
+
+func (p *presence) publish(data []byte) {
+	p.s.bus.Publish(presenceTopic, data)
+	if f, ok := p.s.bus.(interface{ Flush() error }); ok {
+		if err := f.Flush(); err != nil {
+			p.s.log.Warn("presence: flush the bus", "err", err)
+		}
+	}
+}
+
+// hear takes a note from the bus (this node's own included). It must not
+// block: it only updates the maps.
+func (p *presence) hear(data []byte) {
+	var n presenceNote
+	if err := json.Unmarshal(data, &n); err != nil || n.Node == "" {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.s.clock.Now()
+	if n.Node == p.id {
+		// Our own note is back: the bus has shown us everything published
+		// before it. A gap of more than two heartbeats between our notes
+		// (we were paused, the clock jumped) or a note that took that long
+		// to come back (NATS was down and its reconnect buffer is being
+		// replayed, while we missed what others said meanwhile) means our
+		// view has a hole: count absences and silences afresh from now.
+		if n.At.Before(p.echo) {
+			return
+		}
+		if p.echo.IsZero() || n.At.Sub(p.echo) > 2*p.beat || now.Sub(n.At) > 2*p.beat {
+			p.since = now
+		}
+		p.echo = n.At
+		return
+	}
+	r := p.remotes[n.Node]
+	if r != nil && n.Seq <= r.seq {
+		return // older than what we have: reordered
+	}
+	if r != nil {
+		for _, id := range r.agents {
+			if !slices.Contains(n.Agents, id) {
+				p.lastKnown[id] = now
+			}
+		}
+	}
+	for _, id := range n.Agents {
+		delete(p.lastKnown, id)
+	}
+	p.remotes[n.Node] = &presenceRemote{seq: n.Seq, heard: now, agents: n.Agents}
+}
+
+// tick heartbeats, then sets offline the agents absent for the grace, then
+// sets the next tick.
+func (p *presence) tick() {
+	p.announce()
+	for _, id := range p.gone() {
+		p.expire(id)
+	}
+	p.mu.Lock()
+	if p.running {
+		p.timer = p.s.clock.AfterFunc(p.beat, p.tick)
+	}
+	p.mu.Unlock()
+}
+
+// gone finds dead nodes and the agents absent for the grace, as of the
+// horizon, and forgets them.
+func (p *presence) gone() []int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.echo.IsZero() {
+		return nil // never heard ourselves: we know nothing
+	}
+	horizon := p.echo
+	after := func(t time.Time) time.Time {
+		if t.Before(p.since) {
+			return p.since
+		}
+		return t
+	}
+	for node, r := range p.remotes {
+		if dead := after(r.heard).Add(p.grace); !dead.After(horizon) {
+			for _, id := range r.agents {
+				if t, ok := p.lastKnown[id]; !ok || t.Before(dead) {
+					p.lastKnown[id] = dead
+				}
+			}
+			delete(p.remotes, node)
+		}
+	}
+	var ids []int64
+	for id, t := range p.lastKnown {
+		if p.presentLocked(id) {
+			delete(p.lastKnown, id)
+			continue
+		}
+		if !after(t).Add(p.grace).After(horizon) {
+			ids = append(ids, id)
+			delete(p.lastKnown, id)
+		}
+	}
+	return ids
+}
+
+func (p *presence) presentLocked(id int64) bool {
+	if p.conns[id] > 0 {
+		return true
+	}
+	for _, r := range p.remotes {
+		if slices.Contains(r.agents, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// expire sets the agent offline and returns their sessions to the queue.
+func (p *presence) expire(agentID int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	a, err := p.s.store.Agent(ctx, agentID)
@@ -80,15 +302,23 @@ func (p *presence) expire(agentID int64, t *time.Timer) {
 	p.s.log.Info("presence: agent gone, set offline and sessions requeued", "agent", agentID)
 }
 
-// stop cancels every pending timer (the server is shutting down: agents
-// will reconnect to another node or after the restart).
+// stop says goodbye (an empty note: this node's agents will reconnect to
+// another node or to this one after a restart, and get a grace to do so)
+// and stops listening and heartbeating.
 func (p *presence) stop() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.stopped = true
-	for id, t := range p.timers {
-		t.Stop()
-		delete(p.timers, id)
+	if !p.running {
+		p.mu.Unlock()
+		return
 	}
 	p.conns = map[int64]int{}
+	bye := p.noteLocked()
+	p.running = false
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	cancel := p.cancel
+	p.mu.Unlock()
+	cancel()
+	p.publish(bye)
 }

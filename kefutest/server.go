@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/bus"
 	"github.com/kefuhq/kefu/engine"
 	"github.com/kefuhq/kefu/httpapi"
 	"github.com/kefuhq/kefu/node"
@@ -24,7 +25,10 @@ type Options struct {
 	SessionTimeout time.Duration
 	Demo           bool
 	NATS           string
-	Clock          *kefu.ManualClock
+	// Bus, when set, is the node's bus (tests give several nodes one);
+	// the node does not close it.
+	Bus   bus.Bus
+	Clock *kefu.ManualClock
 	// PresenceGrace is how long an agent may be without a workspace before
 	// being set offline (default: the server's 60 s).
 	PresenceGrace time.Duration
@@ -60,7 +64,7 @@ func NewServer(t testing.TB, o Options) *Server {
 	if o.PushRetryDelay == 0 {
 		o.PushRetryDelay = 20 * time.Millisecond
 	}
-	cfg := node.Config{Addr: o.Addr, NATS: o.NATS, Demo: o.Demo, Clock: o.Clock}
+	cfg := node.Config{Addr: o.Addr, NATS: o.NATS, Bus: o.Bus, Demo: o.Demo, Clock: o.Clock}
 	if o.Engine == "postgres" {
 		cfg.DB = o.DSN
 	} else {

@@ -34,6 +34,9 @@ type Config struct {
 	DB        string // PostgreSQL DSN; when set, used instead of SQLite
 	NATS      string // NATS URL for several nodes; empty: in-process bus
 	PublicURL string // how browsers and developers reach this node (default http://Addr)
+	// Bus, when set, is used instead of NATS or an in-process bus, and is
+	// not closed by the node (tests give several nodes one bus).
+	Bus bus.Bus
 	// Demo creates, on first start, a demo mini program with the built-in
 	// demo developer hook, and an admin account.
 	Demo   bool
@@ -103,7 +106,9 @@ func (n *Node) open(ctx context.Context) error {
 	if n.Store, err = sqlstore.Open(ctx, dsn, cfg.Store); err != nil {
 		return err
 	}
-	if cfg.NATS != "" {
+	if cfg.Bus != nil {
+		n.Bus = cfg.Bus
+	} else if cfg.NATS != "" {
 		if n.Bus, err = bus.DialNATS(cfg.NATS, "kefu.", cfg.Log); err != nil {
 			return err
 		}
@@ -174,8 +179,14 @@ func (n *Node) Start() {
 	}
 	n.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(n.cfg.Log.Handler(), slog.LevelWarn)}
-	n.wg.Add(3)
+	n.wg.Add(4)
 	go func() { defer n.wg.Done(); n.Engine.Run(ctx) }()
+	go func() {
+		defer n.wg.Done()
+		if err := n.HTTP.Run(ctx); err != nil {
+			n.cfg.Log.Error("http background work stopped", "err", err)
+		}
+	}()
 	go func() { defer n.wg.Done(); n.Pusher.Run(ctx) }()
 	go func() {
 		defer n.wg.Done()
@@ -211,7 +222,7 @@ func (n *Node) Shutdown(ctx context.Context) error {
 
 func (n *Node) closeParts() error {
 	var err error
-	if n.Bus != nil {
+	if n.Bus != nil && n.cfg.Bus == nil {
 		err = n.Bus.Close()
 	}
 	if n.Store != nil {

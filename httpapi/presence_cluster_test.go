@@ -1,0 +1,236 @@
+package httpapi_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/bus"
+	"github.com/kefuhq/kefu/kefutest"
+)
+
+// Presence across nodes: an agent is set offline when no node has had their
+// workspace for the grace, not when the one node they left has not. Each
+// test runs on two nodes sharing a store, a (manual) clock and a bus: SQLite
+// and an in-process bus always, PostgreSQL and NATS when both are provided.
+
+const clusterGrace = time.Minute
+
+// The bounds the design promises (see presence.go); a heartbeat is a
+// quarter of the grace, and a node decides on its ticks, one heartbeat
+// apart, with what the bus has shown it, which may be one heartbeat behind.
+const (
+	clusterBeat     = clusterGrace / 4
+	leftBound       = clusterGrace + 2*clusterBeat   // the last workspace closed
+	crashedBound    = 2*clusterGrace + 2*clusterBeat // the node holding it crashed
+	crashedEarliest = 2*clusterGrace - clusterBeat   // no sooner: other nodes get a grace
+)
+
+// TestPresenceFollowsAgentAcrossNodes: the workspace loses node A and
+// reconnects to node B (a load balancer's choice). Node A must not set the
+// agent offline when its grace runs out: they are working on B, and keep
+// their session. When they leave B too, they go offline within the bound.
+func TestPresenceFollowsAgentAcrossNodes(t *testing.T) {
+	forEachCluster(t, func(t *testing.T, c *presenceCluster) {
+		ctx := context.Background()
+		app := c.a.App("", kefu.PushSafe, kefu.PushJSON)
+		c.a.Agent("alice", kefu.RoleAgent, app.ID)
+		onA := c.a.SignIn("alice")
+		onA.Status(kefu.StatusOnline)
+		onA.Connect()
+		waitConnections(t, c.a, onA, 1)
+		user := c.a.Customer(app.ID, kefu.ChannelWeb, "moving-agent-user")
+		msg, _ := c.a.Store.Message(ctx, user.Say("hi").ID)
+		onA.Accept(msg.ConversationID)
+
+		onA.Disconnect()
+		waitConnections(t, c.a, onA, 0)
+		c.clock.Advance(clusterGrace / 2)
+		onB := c.b.SignIn("alice")
+		onB.Connect()
+		waitConnections(t, c.b, onB, 1)
+		c.clock.Advance(3 * clusterGrace)
+		if a, _ := c.a.Store.Agent(ctx, onA.Agent.ID); a.Status != kefu.StatusOnline {
+			t.Fatalf("alice works on node B, yet node A set her %s", a.Status)
+		}
+		if cv, _ := c.a.Store.Conversation(ctx, msg.ConversationID); cv.State != kefu.StateActive || cv.AgentID != onA.Agent.ID {
+			t.Fatalf("alice's session was taken from her: %s with %d", cv.State, cv.AgentID)
+		}
+
+		onB.Disconnect()
+		waitConnections(t, c.b, onB, 0)
+		c.offlineWithin(t, onA.Agent.ID, clusterGrace, leftBound)
+		if cv, _ := c.a.Store.Conversation(ctx, msg.ConversationID); cv.State != kefu.StateQueued {
+			t.Fatalf("the session of an agent gone from every node is %s, want queued", cv.State)
+		}
+	})
+}
+
+// TestPresenceWithWorkspacesOnBothNodes: two tabs, one on each node. Closing
+// one keeps the agent online however long; closing the other sets them
+// offline within the bound.
+func TestPresenceWithWorkspacesOnBothNodes(t *testing.T) {
+	forEachCluster(t, func(t *testing.T, c *presenceCluster) {
+		ctx := context.Background()
+		app := c.a.App("", kefu.PushSafe, kefu.PushJSON)
+		c.a.Agent("alice", kefu.RoleAgent, app.ID)
+		onA, onB := c.a.SignIn("alice"), c.b.SignIn("alice")
+		onA.Status(kefu.StatusOnline)
+		onA.Connect()
+		onB.Connect()
+		waitConnections(t, c.a, onA, 1)
+		waitConnections(t, c.b, onB, 1)
+
+		onB.Disconnect()
+		waitConnections(t, c.b, onB, 0)
+		c.clock.Advance(3 * clusterGrace)
+		if a, _ := c.a.Store.Agent(ctx, onA.Agent.ID); a.Status != kefu.StatusOnline {
+			t.Fatalf("alice still has a tab on node A, yet is %s", a.Status)
+		}
+		onA.Disconnect()
+		waitConnections(t, c.a, onA, 0)
+		c.offlineWithin(t, onA.Agent.ID, clusterGrace, leftBound)
+	})
+}
+
+// TestPresenceOfCrashedNode: node B, holding the agent's only workspace,
+// dies without a goodbye (its link to the bus is cut, then it stops). Node A
+// sets the agent offline and requeues the session — not before the others
+// had a grace to hear from the agent, and within two graces.
+func TestPresenceOfCrashedNode(t *testing.T) {
+	forEachCluster(t, func(t *testing.T, c *presenceCluster) {
+		ctx := context.Background()
+		app := c.a.App("", kefu.PushSafe, kefu.PushJSON)
+		c.a.Agent("alice", kefu.RoleAgent, app.ID)
+		onB := c.b.SignIn("alice")
+		onB.Status(kefu.StatusOnline)
+		onB.Connect()
+		waitConnections(t, c.b, onB, 1)
+		user := c.a.Customer(app.ID, kefu.ChannelWeb, "crashed-node-user")
+		msg, _ := c.a.Store.Message(ctx, user.Say("hi").ID)
+		onB.Accept(msg.ConversationID)
+		c.clock.Advance(clusterBeat) // a heartbeat or two from B
+
+		c.linkB.cut.Store(true)
+		c.b.Stop()
+		c.offlineWithin(t, onB.Agent.ID, crashedEarliest, crashedBound)
+		if cv, _ := c.a.Store.Conversation(ctx, msg.ConversationID); cv.State != kefu.StateQueued {
+			t.Fatalf("the session of an agent on a crashed node is %s, want queued", cv.State)
+		}
+	})
+}
+
+// presenceCluster is two nodes sharing a store, a clock and a bus.
+type presenceCluster struct {
+	a, b         *kefutest.Server
+	linkA, linkB *linkBus
+	clock        *kefu.ManualClock
+}
+
+// forEachCluster runs test on an in-process cluster and, when PostgreSQL and
+// NATS are provided, on one that uses them.
+func forEachCluster(t *testing.T, test func(t *testing.T, c *presenceCluster)) {
+	t.Run("in-process", func(t *testing.T) {
+		shared := bus.NewLocal()
+		test(t, newPresenceCluster(t, "sqlite", func() bus.Bus { return shared }))
+	})
+	t.Run("nats", func(t *testing.T) {
+		url := os.Getenv(kefutest.NATSEnv)
+		if url == "" || os.Getenv(kefutest.PostgresEnv) == "" {
+			t.Skip(kefutest.NATSEnv + " and " + kefutest.PostgresEnv + " are needed")
+		}
+		b := make([]byte, 6)
+		rand.Read(b)
+		prefix := "kefutest" + hex.EncodeToString(b) + "." // this test's nodes only
+		test(t, newPresenceCluster(t, "postgres", func() bus.Bus {
+			nb, err := bus.DialNATS(url, prefix, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { nb.Close() }) // after the node stops
+			return nb
+		}))
+	})
+}
+
+func newPresenceCluster(t *testing.T, engine string, dial func() bus.Bus) *presenceCluster {
+	c := &presenceCluster{clock: kefu.NewManualClock(time.Now().UTC().Truncate(time.Millisecond))}
+	c.linkA, c.linkB = &linkBus{Bus: dial()}, &linkBus{Bus: dial()}
+	c.a = kefutest.NewServer(t, kefutest.Options{Engine: engine, Bus: c.linkA, Clock: c.clock, PresenceGrace: clusterGrace})
+	c.b = kefutest.NewServer(t, kefutest.Options{Engine: engine, DSN: c.a.DSN, Bus: c.linkB, Clock: c.clock, PresenceGrace: clusterGrace})
+	return c
+}
+
+// offlineWithin moves the clock a heartbeat at a time and checks that the
+// agent goes offline no sooner than earliest and no later than latest.
+// Nodes decide on their ticks, which run as the clock moves, so the store
+// tells the outcome of each step.
+func (c *presenceCluster) offlineWithin(t *testing.T, agentID int64, earliest, latest time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	for moved := time.Duration(0); ; {
+		a, err := c.a.Store.Agent(ctx, agentID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Status == kefu.StatusOffline {
+			if moved < earliest {
+				t.Fatalf("set offline %v after the last sign of the agent, before %v", moved, earliest)
+			}
+			return
+		}
+		if moved >= latest {
+			t.Fatalf("still %s %v after the last sign of the agent (bound %v)", a.Status, moved, latest)
+		}
+		c.clock.Advance(clusterBeat)
+		moved += clusterBeat
+	}
+}
+
+// waitConnections waits until the node counts n desk WebSockets of the
+// agent, so the clock moves only after the server noticed a connection open
+// or close.
+func waitConnections(t *testing.T, s *kefutest.Server, d *kefutest.Desk, n int) {
+	t.Helper()
+	untilTrue(t, fmt.Sprintf("%d workspaces of %s on %s", n, d.Agent.Login, s.URL), func() bool {
+		return s.HTTP.AgentConnections(d.Agent.ID) == n
+	})
+}
+
+// linkBus is a node's link to a shared bus, which the test can cut: the
+// node neither hears nor is heard any more, as when it crashes.
+type linkBus struct {
+	bus.Bus
+	cut atomic.Bool
+}
+
+func (l *linkBus) Publish(topic string, data []byte) {
+	if !l.cut.Load() {
+		l.Bus.Publish(topic, data)
+	}
+}
+
+func (l *linkBus) Subscribe(topic string, fn func([]byte)) (func(), error) {
+	return l.Bus.Subscribe(topic, func(data []byte) {
+		if !l.cut.Load() {
+			fn(data)
+		}
+	})
+}
+
+// Flush passes on to NATS, so the nodes order their notes as in production.
+func (l *linkBus) Flush() error {
+	if f, ok := l.Bus.(interface{ Flush() error }); ok && !l.cut.Load() {
+		return f.Flush()
+	}
+	return nil
+}
+
+// Close leaves the shared bus to the test.
+func (l *linkBus) Close() error { return nil }
