@@ -11,7 +11,8 @@ import (
 )
 
 // CreateApp adds a mini program. A push URL is verified with WeChat's
-// handshake first; a URL that fails is refused with the reason.
+// handshake first; a URL that fails is refused with the reason. Admins'
+// open workspaces are told (EventApp), so they start listening to it.
 func (e *Engine) CreateApp(ctx context.Context, a *kefu.App) error {
 	if a.Push.Mode == "" {
 		a.Push.Mode = kefu.PushSafe
@@ -31,7 +32,11 @@ func (e *Engine) CreateApp(ctx context.Context, a *kefu.App) error {
 	a.CreatedAt = e.now()
 	err := e.store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateApp(ctx, a) })
 	e.forgetApp(a.ID)
-	return err
+	if err != nil {
+		return err
+	}
+	e.publish(&Event{Type: EventApp, AppID: a.ID})
+	return nil
 }
 
 // SaveApp changes a mini program's settings. When the push URL or token

@@ -147,6 +147,7 @@ const (
 	EventTyping       = "typing"       // someone is typing (Typing)
 	EventAgent        = "agent"        // an agent's status or load changed (Agent)
 	EventPush         = "push"         // a push try finished (Push)
+	EventApp          = "app"          // an app was added (AppID); on AgentsTopic
 )
 
 // Typing says who is typing in a conversation, until when.
@@ -170,7 +171,8 @@ func ConversationTopic(id int64) string { return "conv." + strconv.FormatInt(id,
 // AppTopic is where all changes of an app are published (the desk listens here).
 func AppTopic(appID string) string { return "app." + appID }
 
-// AgentsTopic is where agent status changes are published.
+// AgentsTopic is where agent changes and new apps are published: every
+// desk connection listens here.
 const AgentsTopic = "agents"
 
 // publish sends ev to the app's topic and, when it concerns a conversation,
@@ -181,7 +183,7 @@ func (e *Engine) publish(ev *Event) {
 		e.log.Error("engine: encode event", "err", err)
 		return
 	}
-	if ev.Type == EventAgent {
+	if ev.Type == EventAgent || ev.Type == EventApp {
 		e.bus.Publish(AgentsTopic, data)
 		return
 	}

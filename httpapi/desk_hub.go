@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -19,8 +21,9 @@ import (
 type deskHub struct {
 	bus bus.Bus
 
-	mu     sync.Mutex // guards topics; never held while delivering
+	mu     sync.Mutex // guards topics and joined; never held while delivering
 	topics map[string]*deskTopic
+	joined map[*deskSession][]string // each connection's topics
 }
 
 // deskTopic is one bus subscription and the connections that share it.
@@ -31,47 +34,117 @@ type deskTopic struct {
 	sessions atomic.Pointer[[]*deskSession]
 }
 
+// flusher is a bus that can wait until its server has seen what was sent
+// (bus.NATS): after it, a new subscription gets everything published
+// anywhere.
+type flusher interface{ Flush() error }
+
 func newDeskHub(b bus.Bus) *deskHub {
-	return &deskHub{bus: b, topics: map[string]*deskTopic{}}
+	return &deskHub{bus: b, topics: map[string]*deskTopic{}, joined: map[*deskSession][]string{}}
 }
 
 // join adds ds to the topics, subscribing to the bus for topics no other
-// connection of this node watches yet. leave undoes it.
-func (h *deskHub) join(ds *deskSession, topics []string) (leave func(), err error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var joined []string
-	for _, name := range topics {
-		t := h.topics[name]
-		if t == nil {
-			t = &deskTopic{}
-			t.sessions.Store(&[]*deskSession{})
-			if t.cancel, err = h.bus.Subscribe(name, t.deliver); err != nil {
-				h.leaveLocked(ds, joined)
-				return nil, err
-			}
-			h.topics[name] = t
-		}
-		old := *t.sessions.Load()
-		next := make([]*deskSession, len(old), len(old)+1)
-		copy(next, old)
-		next = append(next, ds)
-		t.sessions.Store(&next)
-		joined = append(joined, name)
-	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			h.leaveLocked(ds, joined)
-		})
-	}, nil
+// connection of this node watches yet. When it returns, ds gets every event
+// published on them from then on. leave undoes it.
+func (h *deskHub) join(ds *deskSession, topics []string) error {
+	_, err := h.set(ds, topics, true)
+	return err
 }
 
-// leaveLocked removes ds from the topics and drops the bus subscriptions
+// move changes the topics of a connection that joined. It joins the new
+// topics before leaving those no longer wanted, under one lock, so an event
+// on a topic in both sets reaches ds exactly once and none is missed. It
+// reports whether the topics changed; a connection that left stays out.
+func (h *deskHub) move(ds *deskSession, topics []string) (moved bool, err error) {
+	return h.set(ds, topics, false)
+}
+
+// set makes ds's topics exactly topics, joining before leaving, and waits
+// for the bus to confirm new subscriptions.
+func (h *deskHub) set(ds *deskSession, topics []string, first bool) (changed bool, err error) {
+	h.mu.Lock()
+	old, joined := h.joined[ds]
+	if joined == first {
+		h.mu.Unlock()
+		return false, nil // joined twice, or moved after leaving
+	}
+	had := make(map[string]bool, len(old))
+	for _, name := range old {
+		had[name] = true
+	}
+	want := make(map[string]bool, len(topics))
+	var added, gone []string
+	subscribed := false
+	for _, name := range topics {
+		if want[name] {
+			continue
+		}
+		want[name] = true
+		if had[name] {
+			continue
+		}
+		sub, err := h.addLocked(ds, name)
+		if err != nil {
+			h.removeLocked(ds, added)
+			h.mu.Unlock()
+			return false, err
+		}
+		subscribed = subscribed || sub
+		added = append(added, name)
+	}
+	for _, name := range old {
+		if !want[name] {
+			gone = append(gone, name)
+		}
+	}
+	h.removeLocked(ds, gone)
+	h.joined[ds] = slices.Collect(maps.Keys(want))
+	h.mu.Unlock()
+	if f, ok := h.bus.(flusher); ok && subscribed {
+		// Until the server has the new subscription, what other nodes
+		// publish on it is not sent here; the workspace, told to reload
+		// once this returns, would miss it. If the server is unreachable
+		// the subscription still stands, and starts when it is back.
+		if err := f.Flush(); err != nil {
+			ds.s.log.Warn("desk websocket: confirm subscriptions", "err", err)
+		}
+	}
+	return len(added)+len(gone) > 0, nil
+}
+
+// leave removes ds from all its topics and drops the bus subscriptions
 // nobody needs any more.
-func (h *deskHub) leaveLocked(ds *deskSession, topics []string) {
+func (h *deskHub) leave(ds *deskSession) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.removeLocked(ds, h.joined[ds])
+	delete(h.joined, ds)
+}
+
+// addLocked adds ds to a topic, subscribing to the bus if it is the
+// topic's first connection (reported by subscribed).
+func (h *deskHub) addLocked(ds *deskSession, name string) (subscribed bool, err error) {
+	t := h.topics[name]
+	if t == nil {
+		t = &deskTopic{}
+		t.sessions.Store(&[]*deskSession{})
+		if t.cancel, err = h.bus.Subscribe(name, t.deliver); err != nil {
+			return false, err
+		}
+		h.topics[name] = t
+		subscribed = true
+	}
+	old := *t.sessions.Load()
+	next := make([]*deskSession, len(old), len(old)+1)
+	copy(next, old)
+	next = append(next, ds)
+	t.sessions.Store(&next)
+	return subscribed, nil
+}
+
+// removeLocked removes ds from the topics and drops the bus subscriptions
+// nobody needs any more.
+func (h *deskHub) removeLocked(ds *deskSession, topics []string) {
 	for _, name := range topics {
 		t := h.topics[name]
 		if t == nil {

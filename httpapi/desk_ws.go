@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/coder/websocket"
 
@@ -16,8 +17,10 @@ import (
 // WebSocket library refuses cross-origin browsers). It carries every engine
 // event of the apps and teams the agent serves — new messages, state changes,
 // typing, push results, agent status — as JSON frames shaped like
-// engine.Event. After a reconnect the workspace reloads its lists and asks
-// for messages after the last seq it has, so nothing is missed or doubled.
+// engine.Event. It follows changes of what the agent may see (apps, teams,
+// role; for admins, new apps) without a reconnect, and sends a hello after
+// each: on every hello the workspace reloads its lists and asks for messages
+// after the last seq it has, so nothing is missed or doubled.
 // The agent may send typing, read and send frames.
 func (s *Server) deskWS(w http.ResponseWriter, r *http.Request) {
 	a, _, err := s.deskAgent(r)
@@ -44,19 +47,47 @@ type deskSession struct {
 
 	mu    sync.Mutex
 	agent *kefu.Agent
+
+	// A refresh holds refreshMu; refreshPending says one is waiting for
+	// it and will read the store after everything seen so far.
+	refreshMu      sync.Mutex
+	refreshPending atomic.Bool
 }
 
 func (ds *deskSession) run() {
 	s, wc := ds.s, ds.wc
 	defer wc.close(websocket.StatusNormalClosure, "")
 	ctx := wc.ctx
-	apps := ds.agent.Apps
-	if ds.agent.Role == kefu.RoleAdmin {
-		all, err := s.store.Apps(ctx)
+	topics, err := s.deskTopics(ctx, ds.agent)
+	if err == nil {
+		err = s.desk.join(ds, topics)
+	}
+	if err != nil {
+		s.log.Error("desk websocket: subscribe", "err", err)
+		return
+	}
+	defer s.desk.leave(ds)
+	ds.hello(ds.agent)
+	for {
+		data, err := wc.read()
 		if err != nil {
 			return
 		}
-		apps = apps[:0:0]
+		ds.onFrame(ctx, data)
+	}
+}
+
+// deskTopics lists the bus topics an agent's workspace listens to: agents
+// (which also announces new apps) and each app the agent serves — for
+// admins, every app.
+func (s *Server) deskTopics(ctx context.Context, a *kefu.Agent) ([]string, error) {
+	apps := a.Apps
+	if a.Role == kefu.RoleAdmin {
+		all, err := s.store.Apps(ctx)
+		if err != nil {
+			return nil, err
+		}
+		apps = make([]string, 0, len(all))
 		for _, app := range all {
 			apps = append(apps, app.ID)
 		}
@@ -65,20 +96,13 @@ func (ds *deskSession) run() {
 	for _, id := range apps {
 		topics = append(topics, engine.AppTopic(id))
 	}
-	leave, err := s.desk.join(ds, topics)
-	if err != nil {
-		s.log.Error("desk websocket: subscribe", "err", err)
-		return
-	}
-	defer leave()
-	wc.sendJSON(map[string]any{"type": "hello", "agent": ds.agent})
-	for {
-		data, err := wc.read()
-		if err != nil {
-			return
-		}
-		ds.onFrame(ctx, data)
-	}
+	return topics, nil
+}
+
+// hello tells the workspace who it is signed in as and that, from now on,
+// it gets every event that agent may see: the cue to reload its lists.
+func (ds *deskSession) hello(a *kefu.Agent) {
+	ds.wc.sendJSON(map[string]any{"type": "hello", "agent": a})
 }
 
 // deskEventHead is the part of an engine event that decides which desk
@@ -98,11 +122,17 @@ func (ds *deskSession) onEvent(ev *deskEventHead, data []byte) {
 	ds.mu.Lock()
 	a := ds.agent
 	ds.mu.Unlock()
-	if ev.Type == engine.EventAgent {
+	switch ev.Type {
+	case engine.EventApp:
+		if a.Role == kefu.RoleAdmin {
+			ds.refreshSoon() // a new app to listen to
+		}
+		return
+	case engine.EventAgent:
 		if ev.Agent != nil && ev.Agent.ID == a.ID {
-			// Our own account changed: re-check it (disabled, signed out
-			// everywhere) off the publisher's goroutine.
-			go ds.recheck()
+			// Our own account changed: its apps, teams or role, or it
+			// was disabled or signed out everywhere.
+			ds.refreshSoon()
 		}
 		if ev.Agent != nil && sharesApp(a, ev.Agent) {
 			ds.wc.send(data)
@@ -115,16 +145,56 @@ func (ds *deskSession) onEvent(ev *deskEventHead, data []byte) {
 	ds.wc.send(data)
 }
 
-// recheck reloads the agent; a disabled or signed-out agent is disconnected.
-func (ds *deskSession) recheck() {
-	a, err := ds.s.store.Agent(ds.wc.ctx, ds.agent.ID)
+// refreshSoon runs refresh off the publisher's goroutine. Refreshes run one
+// at a time, each reading the store afresh, so the last one applies the
+// newest state; a burst of events makes one refresh, not one each.
+func (ds *deskSession) refreshSoon() {
+	if ds.refreshPending.Swap(true) {
+		return // the waiting refresh will see this change too
+	}
+	go func() {
+		ds.refreshMu.Lock()
+		defer ds.refreshMu.Unlock()
+		ds.refreshPending.Store(false)
+		ds.refresh()
+	}()
+}
+
+// refresh reloads the agent. A disabled or signed-out agent is
+// disconnected. When what the agent may see changed, the connection moves
+// to the new set of topics (joining before leaving, see deskHub.move) and
+// says hello again, so the workspace reloads its lists: what was published
+// before the move is in what it reloads, what comes after reaches it live.
+func (ds *deskSession) refresh() {
+	s, ctx := ds.s, ds.wc.ctx
 	ds.mu.Lock()
-	defer ds.mu.Unlock()
-	if err != nil || a.Disabled || a.AuthVersion != ds.agent.AuthVersion {
+	old := ds.agent
+	ds.mu.Unlock()
+	a, err := s.store.Agent(ctx, old.ID)
+	if err != nil || a.Disabled || a.AuthVersion != old.AuthVersion {
 		ds.wc.close(websocket.StatusPolicyViolation, "signed out")
 		return
 	}
+	topics, err := s.deskTopics(ctx, a)
+	if err != nil {
+		s.log.Error("desk websocket: list topics", "err", err)
+		ds.wc.close(websocket.StatusInternalError, "reconnect")
+		return
+	}
+	// The new agent first: events of a new app are let through as soon
+	// as they arrive; those of an app left are held back from now on.
+	ds.mu.Lock()
 	ds.agent = a
+	ds.mu.Unlock()
+	moved, err := s.desk.move(ds, topics)
+	if err != nil {
+		s.log.Error("desk websocket: subscribe", "err", err)
+		ds.wc.close(websocket.StatusInternalError, "reconnect")
+		return
+	}
+	if moved || !sameView(old, a) {
+		ds.hello(a)
+	}
 }
 
 // deskFrame is any frame the workspace sends.
@@ -200,4 +270,27 @@ func sharesApp(a, b *kefu.Agent) bool {
 		}
 	}
 	return false
+}
+
+// sameView reports whether agents a and b may see the same conversations.
+func sameView(a, b *kefu.Agent) bool {
+	if a.Role != b.Role {
+		return false
+	}
+	return a.Role == kefu.RoleAdmin || sameSet(a.Apps, b.Apps) && sameSet(a.Teams, b.Teams)
+}
+
+// sameSet reports whether a and b hold the same values, in any order.
+func sameSet[T comparable](a, b []T) bool {
+	for _, x := range a {
+		if !contains(b, x) {
+			return false
+		}
+	}
+	for _, x := range b {
+		if !contains(a, x) {
+			return false
+		}
+	}
+	return true
 }

@@ -191,11 +191,20 @@ func (d *Desk) Events() []engine.Event {
 // WaitEvent waits for an event matching pred and returns it.
 func (d *Desk) WaitEvent(what string, pred func(ev *engine.Event) bool) *engine.Event {
 	d.t.Helper()
+	return d.WaitEvents(what, 1, pred)
+}
+
+// WaitEvents waits until n events match pred and returns the nth.
+func (d *Desk) WaitEvents(what string, n int, pred func(ev *engine.Event) bool) *engine.Event {
+	d.t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
+		seen := 0
 		for _, ev := range d.Events() {
 			if pred(&ev) {
-				return &ev
+				if seen++; seen == n {
+					return &ev
+				}
 			}
 		}
 		select {
@@ -203,5 +212,18 @@ func (d *Desk) WaitEvent(what string, pred func(ev *engine.Event) bool) *engine.
 		case <-deadline:
 			d.t.Fatalf("desk %s: timed out waiting for %s", d.Agent.Login, what)
 		}
+	}
+}
+
+// WaitClosed waits until the server closes the desk WebSocket.
+func (d *Desk) WaitClosed(what string) {
+	d.t.Helper()
+	d.mu.Lock()
+	done := d.wsDone
+	d.mu.Unlock()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		d.t.Fatalf("desk %s: timed out waiting for %s", d.Agent.Login, what)
 	}
 }

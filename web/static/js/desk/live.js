@@ -1,8 +1,9 @@
 // live.js owns the workspace's WebSocket (/api/desk/ws): it applies every
-// event to state.js and, after each (re)connect, reloads the lists and
-// fetches the open conversation's messages after the last seq it has, so a
-// dropped connection misses nothing and duplicates nothing (messages are
-// deduplicated by seq).
+// event to state.js and, on each hello — sent once the server listens for
+// us, after every (re)connect and whenever what we may see changed (our
+// apps, teams or role, a new app for an admin) — reloads the lists and
+// fetches the open conversation's messages after the last seq it has, so
+// nothing is missed and nothing duplicated (messages are deduplicated by seq).
 
 import { KefuSocket } from "../socket.js";
 import { previewText } from "../render.js";
@@ -17,7 +18,6 @@ let sock = null;
 export function startLive() {
   sock = new KefuSocket(() => "/api/desk/ws");
   sock.addEventListener("status", (e) => { state.connection = e.detail; emit("connection", e.detail); });
-  sock.addEventListener("open", () => { resync().catch(() => {}); });
   sock.addEventListener("frame", (e) => { handle(e.detail).catch(() => {}); });
   sock.start();
   return sock;
@@ -25,9 +25,6 @@ export function startLive() {
 
 /** Sends a frame if connected. */
 export function sendFrame(frame) { return sock ? sock.send(frame) : false; }
-
-/** Drops and reopens the connection (after the agent's apps changed). */
-export function reconnect() { if (sock) sock.reconnectNow(); }
 
 async function resync() {
   await loadLists();
@@ -53,13 +50,12 @@ async function handle(ev) {
     case "hello":
       state.me = ev.agent;
       emit("me", state.me);
+      await resync();
       return;
     case "agent":
       if (ev.agent && state.me && ev.agent.id === state.me.id) {
-        const before = JSON.stringify([state.me.apps, state.me.teams]);
         state.me = ev.agent;
         emit("me", state.me);
-        if (before !== JSON.stringify([ev.agent.apps, ev.agent.teams])) reconnect();
         if (ev.agent.disabled) document.dispatchEvent(new CustomEvent("kefu:signed-out"));
       }
       emit("agent", ev.agent);
