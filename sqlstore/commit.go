@@ -92,8 +92,8 @@ var errIsolate = errors.New("sqlstore: an op failed: run the batch with savepoin
 
 // runBatch commits a batch and reports whether it had a failing op. Most
 // batches have none, so the ops first run one after the other in the
-// transaction without savepoints — three statements fewer per op (on
-// PostgreSQL, three round trips). If one fails, the transaction is rolled
+// transaction without savepoints — two statements fewer per op, SAVEPOINT
+// and RELEASE (on PostgreSQL, two round trips). If one fails, the transaction is rolled
 // back and the batch runs again with a savepoint around each op, so the
 // failure undoes only that op (ops may run more than once: kefu.Store).
 // After such a batch the next one starts with savepoints, so a stream of
