@@ -25,19 +25,16 @@ const maxCached = 100_000
 // conversation's app and customer, which never change, for as long as
 // there is room.
 type cache struct {
+	now       func() time.Time // the wall clock (tests move it)
 	mu        sync.RWMutex
-	apps      map[string]cachedApp
-	customers map[int64]cachedCustomer
+	apps      map[string]cached[kefu.App]
+	customers map[int64]cached[kefu.Customer]
 	convs     map[int64]convRef
 }
 
-type cachedApp struct {
-	app  *kefu.App
-	read time.Time
-}
-
-type cachedCustomer struct {
-	cust *kefu.Customer
+// cached is a value as read at a time.
+type cached[V any] struct {
+	v    *V
 	read time.Time
 }
 
@@ -48,28 +45,34 @@ type convRef struct {
 }
 
 func newCache() *cache {
-	return &cache{apps: map[string]cachedApp{}, customers: map[int64]cachedCustomer{}, convs: map[int64]convRef{}}
+	return &cache{now: time.Now, apps: map[string]cached[kefu.App]{}, customers: map[int64]cached[kefu.Customer]{}, convs: map[int64]convRef{}}
+}
+
+// readCached returns a copy of m[k] if it was read at most CacheTTL ago,
+// and otherwise of what read returns, which it remembers.
+func readCached[K comparable, V any](c *cache, m map[K]cached[V], k K, read func() (*V, error)) (*V, error) {
+	now := c.now()
+	c.mu.RLock()
+	e, ok := m[k]
+	c.mu.RUnlock()
+	if !ok || now.Sub(e.read) > CacheTTL {
+		v, err := read()
+		if err != nil {
+			return nil, err
+		}
+		e = cached[V]{v: v, read: now}
+		c.mu.Lock()
+		putBounded(m, k, e)
+		c.mu.Unlock()
+	}
+	v := *e.v
+	return &v, nil
 }
 
 // App returns the app id as read at most CacheTTL ago (see CacheTTL). A
 // missing app is ENOTFOUND. The caller gets its own copy.
 func (e *Engine) App(ctx context.Context, id string) (*kefu.App, error) {
-	now := time.Now()
-	e.cache.mu.RLock()
-	ca, ok := e.cache.apps[id]
-	e.cache.mu.RUnlock()
-	if !ok || now.Sub(ca.read) > CacheTTL {
-		app, err := e.app(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		ca = cachedApp{app: app, read: now}
-		e.cache.mu.Lock()
-		putBounded(e.cache.apps, id, ca)
-		e.cache.mu.Unlock()
-	}
-	a := *ca.app
-	return &a, nil
+	return readCached(e.cache, e.cache.apps, id, func() (*kefu.App, error) { return e.app(ctx, id) })
 }
 
 // forgetApp drops an app this engine has just changed.
@@ -90,22 +93,7 @@ func (e *Engine) CustomerOf(ctx context.Context, conversationID int64) (*kefu.Cu
 }
 
 func (e *Engine) customer(ctx context.Context, id int64) (*kefu.Customer, error) {
-	now := time.Now()
-	e.cache.mu.RLock()
-	cc, ok := e.cache.customers[id]
-	e.cache.mu.RUnlock()
-	if !ok || now.Sub(cc.read) > CacheTTL {
-		cust, err := e.store.Customer(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		cc = cachedCustomer{cust: cust, read: now}
-		e.cache.mu.Lock()
-		putBounded(e.cache.customers, id, cc)
-		e.cache.mu.Unlock()
-	}
-	c := *cc.cust
-	return &c, nil
+	return readCached(e.cache, e.cache.customers, id, func() (*kefu.Customer, error) { return e.store.Customer(ctx, id) })
 }
 
 // forgetCustomer drops a customer this engine has just changed.

@@ -39,15 +39,7 @@ const (
 func TestPresenceFollowsAgentAcrossNodes(t *testing.T) {
 	forEachCluster(t, func(t *testing.T, c *presenceCluster) {
 		ctx := context.Background()
-		app := c.a.App("", kefu.PushSafe, kefu.PushJSON)
-		c.a.Agent("alice", kefu.RoleAgent, app.ID)
-		onA := c.a.SignIn("alice")
-		onA.Status(kefu.StatusOnline)
-		onA.Connect()
-		waitConnections(t, c.a, onA, 1)
-		user := c.a.Customer(app.ID, kefu.ChannelWeb, "moving-agent-user")
-		msg, _ := c.a.Store.Message(ctx, user.Say("hi").ID)
-		onA.Accept(msg.ConversationID)
+		onA, msg := c.servingOn(t, c.a, "moving-agent-user")
 
 		onA.Disconnect()
 		waitConnections(t, c.a, onA, 0)
@@ -106,15 +98,7 @@ func TestPresenceWithWorkspacesOnBothNodes(t *testing.T) {
 func TestPresenceOfCrashedNode(t *testing.T) {
 	forEachCluster(t, func(t *testing.T, c *presenceCluster) {
 		ctx := context.Background()
-		app := c.a.App("", kefu.PushSafe, kefu.PushJSON)
-		c.a.Agent("alice", kefu.RoleAgent, app.ID)
-		onB := c.b.SignIn("alice")
-		onB.Status(kefu.StatusOnline)
-		onB.Connect()
-		waitConnections(t, c.b, onB, 1)
-		user := c.a.Customer(app.ID, kefu.ChannelWeb, "crashed-node-user")
-		msg, _ := c.a.Store.Message(ctx, user.Say("hi").ID)
-		onB.Accept(msg.ConversationID)
+		onB, msg := c.servingOn(t, c.b, "crashed-node-user")
 		c.clock.Advance(clusterBeat) // a heartbeat or two from B
 
 		c.linkB.cut.Store(true)
@@ -131,6 +115,25 @@ type presenceCluster struct {
 	a, b         *kefutest.Server
 	linkA, linkB *linkBus
 	clock        *kefu.ManualClock
+}
+
+// servingOn makes agent alice (of a new app) work on node: signed in,
+// online, connected, and serving a customer who said "hi" (msg).
+func (c *presenceCluster) servingOn(t *testing.T, node *kefutest.Server, visitor string) (*kefutest.Desk, *kefu.Message) {
+	t.Helper()
+	app := c.a.App("", kefu.PushSafe, kefu.PushJSON)
+	c.a.Agent("alice", kefu.RoleAgent, app.ID)
+	d := node.SignIn("alice")
+	d.Status(kefu.StatusOnline)
+	d.Connect()
+	waitConnections(t, node, d, 1)
+	user := c.a.Customer(app.ID, kefu.ChannelWeb, visitor)
+	msg, err := c.a.Store.Message(context.Background(), user.Say("hi").ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Accept(msg.ConversationID)
+	return d, msg
 }
 
 // forEachCluster runs test on an in-process cluster and, when PostgreSQL and
