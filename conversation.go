@@ -32,9 +32,12 @@ type Conversation struct {
 	CustomerID int64  `json:"customer_id"`
 	State      State  `json:"state"`
 	AgentID    int64  `json:"agent_id,omitempty"`
-	TeamID     int64  `json:"team_id,omitempty"`
-	SessionID  int64  `json:"session_id,omitempty"` // the open session; 0 in StateDeveloper
-	LastSeq    int64  `json:"last_seq"`
+	// TeamID is the team of the open session or, in StateDeveloper, of the
+	// last one: agents see the conversation only if they serve it (0: any
+	// agent of the app). The next session is routed afresh.
+	TeamID    int64 `json:"team_id,omitempty"`
+	SessionID int64 `json:"session_id,omitempty"` // the open session; 0 in StateDeveloper
+	LastSeq   int64 `json:"last_seq"`
 	// SessionFrom and Card are what the customer opened the chat with last.
 	SessionFrom string       `json:"session_from"`
 	Card        *MessageCard `json:"card,omitempty"`

@@ -10,7 +10,8 @@ import (
 
 // startQueue moves a conversation in the developer state into the queue,
 // opening a session that begins with message m, routed to a team by the
-// app's rules.
+// app's rules — never by the team of an earlier session: no matching rule
+// means team 0, any agent of the app.
 func (e *Engine) startQueue(ctx context.Context, tx kefu.Tx, c *kefu.Conversation, m *kefu.Message, now time.Time) error {
 	cust, err := tx.Customer(ctx, c.CustomerID)
 	if err != nil {
@@ -48,7 +49,12 @@ func (e *Engine) expireIfDue(ctx context.Context, tx kefu.Tx, c *kefu.Conversati
 }
 
 // endSession closes the conversation's open session and returns the
-// conversation to the developer, freeing the agent's slot.
+// conversation to the developer, freeing the agent's slot. The conversation
+// keeps the team of the session that ended: its history, and what the
+// customer says to the developer from now on, stay visible to that team
+// (admins, and agents who served it) only, until the next session is routed by the app's rules
+// (startQueue). Clearing the team would open the whole history to every
+// agent of the app.
 func (e *Engine) endSession(ctx context.Context, tx kefu.Tx, c *kefu.Conversation, reason kefu.CloseReason, at time.Time) error {
 	if c.SessionID != 0 {
 		s, err := tx.Session(ctx, c.SessionID)
@@ -65,7 +71,7 @@ func (e *Engine) endSession(ctx context.Context, tx kefu.Tx, c *kefu.Conversatio
 			return err
 		}
 	}
-	c.State, c.AgentID, c.TeamID, c.SessionID = kefu.StateDeveloper, 0, 0, 0
+	c.State, c.AgentID, c.SessionID = kefu.StateDeveloper, 0, 0
 	c.QueuedAt, c.AssignedAt = time.Time{}, time.Time{}
 	c.UpdatedAt = at
 	return tx.SaveConversation(ctx, c)
