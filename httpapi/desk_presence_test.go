@@ -64,6 +64,54 @@ func TestGoneAgentGoesOffline(t *testing.T) {
 	}
 }
 
+// TestRestartSetsAbsentAgentsOffline: agents online when Kefu stopped are
+// not left online for ever by the restarted node. Whoever reconnects within
+// the grace keeps working; whoever does not is set offline after it, and
+// their sessions return to the queue.
+func TestRestartSetsAbsentAgentsOffline(t *testing.T) {
+	const grace = time.Minute
+	first := kefutest.NewServer(t, kefutest.Options{PresenceGrace: grace})
+	ctx := context.Background()
+	app := first.App("", kefu.PushSafe, kefu.PushJSON)
+	first.Agent("alice", kefu.RoleAgent, app.ID)
+	first.Agent("bob", kefu.RoleAgent, app.ID)
+	serving := map[string]int64{} // login → conversation
+	for _, login := range []string{"alice", "bob"} {
+		d := first.SignIn(login)
+		d.Status(kefu.StatusOnline)
+		d.Connect()
+		waitConnections(t, first, d, 1)
+		m := first.Customer(app.ID, kefu.ChannelWeb, "restart-"+login).Say("hi")
+		msg, _ := first.Store.Message(ctx, m.ID)
+		d.Accept(msg.ConversationID)
+		serving[login] = msg.ConversationID
+	}
+	first.Stop()
+
+	again := kefutest.NewServer(t, kefutest.Options{DSN: first.DSN, Clock: first.Clock, PresenceGrace: grace})
+	bob := again.SignIn("bob")
+	bob.Connect()
+	waitConnections(t, again, bob, 1)
+	again.Clock.Advance(grace / 2)
+	if a, _ := again.Store.AgentByLogin(ctx, "alice"); a.Status != kefu.StatusOnline {
+		t.Fatalf("alice set %s before the grace ran out", a.Status)
+	}
+	again.Clock.Advance(grace)
+	alice, _ := again.Store.AgentByLogin(ctx, "alice")
+	if alice.Status != kefu.StatusOffline {
+		t.Errorf("alice, who never came back, is %s", alice.Status)
+	}
+	if c, _ := again.Store.Conversation(ctx, serving["alice"]); c.State != kefu.StateQueued {
+		t.Errorf("alice's session is %s, want it back in the queue", c.State)
+	}
+	if a, _ := again.Store.Agent(ctx, bob.Agent.ID); a.Status != kefu.StatusOnline {
+		t.Errorf("bob, who reconnected, is %s", a.Status)
+	}
+	if c, _ := again.Store.Conversation(ctx, serving["bob"]); c.State != kefu.StateActive || c.AgentID != bob.Agent.ID {
+		t.Errorf("bob's session is %s with %d", c.State, c.AgentID)
+	}
+}
+
 // TestDisablingAnAgent signs them out everywhere (cookie and socket) and
 // returns their sessions to the queue.
 func TestDisablingAnAgent(t *testing.T) {

@@ -108,13 +108,33 @@ func newPresence(s *Server, id string, grace time.Duration) *presence {
 
 // start listens to other nodes and starts heartbeating. Until it is called
 // presence only counts connections.
+//
+// Every agent the store has online or away is counted as last known
+// present now: a node that starts (the only node, restarted; or a new one)
+// cannot know whether they have a workspace open anywhere, and without
+// this an agent who was online when the last node stopped, and never came
+// back, would keep their sessions forever. Those connected to another node
+// are heard of within a heartbeat; those who reconnect here are present;
+// the others go offline after the grace, like anyone who left.
 func (p *presence) start() error {
-	cancel, err := p.s.bus.Subscribe(presenceTopic, p.hear)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	agents, err := p.s.store.Agents(ctx)
+	cancel()
+	if err != nil {
+		return err
+	}
+	unsubscribe, err := p.s.bus.Subscribe(presenceTopic, p.hear)
 	if err != nil {
 		return err
 	}
 	p.mu.Lock()
-	p.cancel, p.running = cancel, true
+	now := p.s.clock.Now()
+	for _, a := range agents {
+		if _, seen := p.lastKnown[a.ID]; a.Status != kefu.StatusOffline && p.conns[a.ID] == 0 && !seen {
+			p.lastKnown[a.ID] = now
+		}
+	}
+	p.cancel, p.running = unsubscribe, true
 	p.mu.Unlock()
 	p.tick()
 	return nil
