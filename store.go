@@ -55,6 +55,8 @@ type Tx interface {
 	SetAgentStatus(ctx context.Context, agentID int64, s Status, at time.Time) error
 	CreateTeam(ctx context.Context, t *Team) error
 	SaveTeam(ctx context.Context, t *Team) error
+	// DeleteTeam removes a team, its memberships and its routing rules; a
+	// team with queued or active conversations is ECONFLICT.
 	DeleteTeam(ctx context.Context, id int64) error
 	SetRoutingRules(ctx context.Context, appID string, rules []RoutingRule) error
 

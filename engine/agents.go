@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 
 	"github.com/kefuhq/kefu"
 )
@@ -57,6 +58,25 @@ func (e *Engine) ReleaseSessions(ctx context.Context, agentID int64) error {
 		}
 	}
 	e.kickRouter()
+	return nil
+}
+
+// DeleteTeam removes a team (refused while it has open sessions, see
+// kefu.Tx) and tells its former members' workspaces, which then stop
+// showing what only the team could see.
+func (e *Engine) DeleteTeam(ctx context.Context, id int64) error {
+	agents, err := e.store.Agents(ctx)
+	if err != nil {
+		return err
+	}
+	if err := e.store.Update(ctx, func(tx kefu.Tx) error { return tx.DeleteTeam(ctx, id) }); err != nil {
+		return err
+	}
+	for _, a := range agents {
+		if slices.Contains(a.Teams, id) {
+			e.publishAgent(ctx, a.ID)
+		}
+	}
 	return nil
 }
 

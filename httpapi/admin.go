@@ -423,7 +423,7 @@ func (s *Server) adminDeleteTeam(w http.ResponseWriter, r *http.Request, _ *kefu
 		return
 	}
 	ctx := r.Context()
-	if err := s.store.Update(ctx, func(tx kefu.Tx) error { return tx.DeleteTeam(ctx, id) }); err != nil {
+	if err := s.eng.DeleteTeam(ctx, id); err != nil {
 		s.writeError(w, r, notFoundAs(err, "team"))
 		return
 	}

@@ -260,8 +260,17 @@ func (t *txn) SaveTeam(ctx context.Context, team *kefu.Team) error {
 	return mustAffect(res, "save team")
 }
 
-// DeleteTeam removes a team, its memberships and its routing rules.
+// DeleteTeam removes a team, its memberships and its routing rules. A team
+// that still has sessions waiting or being served is refused (ECONFLICT):
+// no agent could ever take them once it is gone.
 func (t *txn) DeleteTeam(ctx context.Context, id int64) error {
+	var open int
+	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM conversations WHERE team_id = ? AND state IN ('queued', 'active')`, id).Scan(&open); err != nil {
+		return fmt.Errorf("sqlstore: delete team: %w", err)
+	}
+	if open > 0 {
+		return kefu.Errorf(kefu.ECONFLICT, "the team still has %d open sessions: transfer them to another team or agent first", open)
+	}
 	for _, q := range []string{`DELETE FROM team_members WHERE team_id = ?`, `DELETE FROM routing_rules WHERE team_id = ?`} {
 		if _, err := t.exec(ctx, q, id); err != nil {
 			return fmt.Errorf("sqlstore: delete team: %w", err)
