@@ -116,6 +116,10 @@ func SignedUser(secret, appID, userID string) Identity {
 	return Identity{UserID: userID, Timestamp: ts, Signature: Sign(secret, appID, userID, ts)}
 }
 
+// Session, State, Agent, Message and Outgoing are the client API's wire
+// format: the server encodes and decodes these same types, so a change here
+// changes the API (docs/client-api.md) and what web/static reads.
+
 // Session is the customer's credential and their conversation's state.
 type Session struct {
 	Token     string       `json:"token"`
@@ -127,11 +131,12 @@ type Session struct {
 
 // State is where the customer's session stands.
 type State struct {
-	State         kefu.State `json:"state"` // developer, queued or active
-	QueuePosition int        `json:"queue_position,omitempty"`
-	Agent         *Agent     `json:"agent,omitempty"`
-	LastSeq       int64      `json:"last_seq"`
-	ReadSeq       int64      `json:"read_seq"`
+	State kefu.State `json:"state"` // developer, queued or active
+	// QueuePosition is 1 for the next customer to be served (queued only).
+	QueuePosition int    `json:"queue_position,omitempty"`
+	Agent         *Agent `json:"agent,omitempty"`
+	LastSeq       int64  `json:"last_seq"`
+	ReadSeq       int64  `json:"read_seq"`
 }
 
 // Agent is the person serving the customer.
@@ -139,7 +144,8 @@ type Agent struct {
 	Name string `json:"name"`
 }
 
-// Message is a message as the customer sees it. Exactly one body is set.
+// Message is a message as the customer sees it (no internal fields).
+// Exactly one body is set.
 type Message struct {
 	ID              int64                 `json:"id"`
 	Seq             int64                 `json:"seq"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -442,11 +443,14 @@ func (s *Server) adminApp(w http.ResponseWriter, r *http.Request) (*kefu.App, bo
 }
 
 func (s *Server) adminRouting(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
-	app, ok := s.adminApp(w, r)
-	if !ok {
-		return
+	if app, ok := s.adminApp(w, r); ok {
+		s.writeRouting(w, r, app.ID)
 	}
-	rules, err := s.store.RoutingRules(r.Context(), app.ID)
+}
+
+// writeRouting answers an app's routing rules.
+func (s *Server) writeRouting(w http.ResponseWriter, r *http.Request, appID string) {
+	rules, err := s.store.RoutingRules(r.Context(), appID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -477,6 +481,11 @@ func (s *Server) adminSetRouting(w http.ResponseWriter, r *http.Request, _ *kefu
 		s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "at most 100 routing rules per app"))
 		return
 	}
+	teams, err := s.store.Teams(ctx)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	for i := range req.Rules {
 		x := &req.Rules[i]
 		x.AppID, x.Position = app.ID, i
@@ -488,7 +497,7 @@ func (s *Server) adminSetRouting(w http.ResponseWriter, r *http.Request, _ *kefu
 			s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "rule %d: the sessionFrom prefix is too long", i+1))
 			return
 		}
-		if _, err := s.store.Team(ctx, x.TeamID); err != nil {
+		if !slices.ContainsFunc(teams, func(t *kefu.Team) bool { return t.ID == x.TeamID }) {
 			s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "rule %d: choose an existing team", i+1))
 			return
 		}
@@ -497,7 +506,7 @@ func (s *Server) adminSetRouting(w http.ResponseWriter, r *http.Request, _ *kefu
 		s.writeError(w, r, err)
 		return
 	}
-	s.adminRouting(w, r, nil)
+	s.writeRouting(w, r, app.ID)
 }
 
 // --- apps -------------------------------------------------------------------

@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/client"
 	"github.com/kefuhq/kefu/engine"
 )
 
@@ -87,15 +87,6 @@ type signedIdentity struct {
 	Signature string `json:"signature"`
 }
 
-// identifyResponse answers POST /api/client/sessions.
-type identifyResponse struct {
-	Token     string       `json:"token"`
-	ExpiresAt time.Time    `json:"expires_at"`
-	OpenID    string       `json:"openid"`
-	Channel   kefu.Channel `json:"channel"`
-	State     clientState  `json:"state"`
-}
-
 func (s *Server) clientIdentify(w http.ResponseWriter, r *http.Request) {
 	var req identifyRequest
 	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
@@ -144,7 +135,7 @@ func (s *Server) clientIdentify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok, exp := s.clientToken(cust, c)
-	writeJSON(w, http.StatusOK, identifyResponse{Token: tok, ExpiresAt: exp, OpenID: cust.OpenID, Channel: cust.Channel, State: st})
+	writeJSON(w, http.StatusOK, client.Session{Token: tok, ExpiresAt: exp, OpenID: cust.OpenID, Channel: cust.Channel, State: st})
 }
 
 // clientHandler is a handler for an authenticated customer.
@@ -222,7 +213,7 @@ func (s *Server) clientMessages(w http.ResponseWriter, r *http.Request, cl *clie
 // clientBacklog returns the customer-visible messages after a seq, and the
 // last seq looked at (so a client can continue from there even if the last
 // messages were hidden ones).
-func (s *Server) clientBacklog(ctx context.Context, convID, after int64, limit int) ([]*clientMessage, int64, error) {
+func (s *Server) clientBacklog(ctx context.Context, convID, after int64, limit int) ([]*client.Message, int64, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 500
 	}
@@ -231,7 +222,7 @@ func (s *Server) clientBacklog(ctx context.Context, convID, after int64, limit i
 		return nil, after, err
 	}
 	names := agentNames{}
-	out := make([]*clientMessage, 0, len(msgs))
+	out := make([]*client.Message, 0, len(msgs))
 	last := after
 	for _, m := range msgs {
 		last = m.Seq
@@ -242,22 +233,14 @@ func (s *Server) clientBacklog(ctx context.Context, convID, after int64, limit i
 	return out, last, nil
 }
 
-// sendRequest is a customer's message: POST /api/client/messages, or a
-// "send" frame on the WebSocket.
-type sendRequest struct {
-	ClientMsgID     string                `json:"client_msg_id"`
-	Kind            kefu.Kind             `json:"kind"`
-	Text            *kefu.Text            `json:"text"`
-	Image           *kefu.Image           `json:"image"`
-	MiniProgramPage *kefu.MiniProgramPage `json:"miniprogrampage"`
-}
-
-func (req *sendRequest) message() *kefu.Message {
-	return &kefu.Message{ClientMsgID: req.ClientMsgID, Kind: req.Kind, Text: req.Text, Image: req.Image, MiniProgramPage: req.MiniProgramPage}
+// customerMessage is the message a customer sends (POST
+// /api/client/messages, or a "send" frame on the WebSocket).
+func customerMessage(o *client.Outgoing) *kefu.Message {
+	return &kefu.Message{ClientMsgID: o.ClientMsgID, Kind: o.Kind, Text: o.Text, Image: o.Image, MiniProgramPage: o.MiniProgramPage}
 }
 
 func (s *Server) clientSend(w http.ResponseWriter, r *http.Request, cl *clientClaims) {
-	var req sendRequest
+	var req client.Outgoing
 	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -276,8 +259,8 @@ func (s *Server) clientSend(w http.ResponseWriter, r *http.Request, cl *clientCl
 
 // receive hands a customer's message to the engine. Images must be media
 // uploaded by the same customer's app.
-func (s *Server) receive(ctx context.Context, cl *clientClaims, req *sendRequest) (*clientMessage, bool, error) {
-	m := req.message()
+func (s *Server) receive(ctx context.Context, cl *clientClaims, req *client.Outgoing) (*client.Message, bool, error) {
+	m := customerMessage(req)
 	if m.Kind == kefu.KindImage && m.Image != nil {
 		if !s.ownMedia(ctx, cl, m.Image.MediaID) {
 			return nil, false, kefu.Errorf(kefu.EINVALID, "unknown image media_id: upload the image first")

@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/client"
 	"github.com/kefuhq/kefu/engine"
 )
 
@@ -57,7 +58,7 @@ type clientSession struct {
 	synced     bool           // the backlog has been sent
 	pending    []engine.Event // live events that arrived while the backlog was sent
 	lastSeq    int64          // highest message seq sent
-	state      clientState    // last state sent
+	state      client.State   // last state sent
 	stateAgent int64          // the agent of the last state sent
 	queued     bool           // a queue position refresher is running
 }
@@ -92,14 +93,14 @@ func (cs *clientSession) run(after int64) {
 }
 
 type messageFrame struct {
-	Type        string         `json:"type"`
-	ClientMsgID string         `json:"client_msg_id,omitempty"`
-	Message     *clientMessage `json:"message"`
+	Type        string          `json:"type"`
+	ClientMsgID string          `json:"client_msg_id,omitempty"`
+	Message     *client.Message `json:"message"`
 }
 
 type stateFrame struct {
-	Type  string      `json:"type"`
-	State clientState `json:"state"`
+	Type  string       `json:"type"`
+	State client.State `json:"state"`
 }
 
 type typingFrame struct {
@@ -180,7 +181,7 @@ func (cs *clientSession) sendStateLocked(ctx context.Context, c *kefu.Conversati
 	}
 }
 
-func agentsEqual(a, b *agentCard) bool {
+func agentsEqual(a, b *client.Agent) bool {
 	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
 
@@ -250,11 +251,11 @@ func (cs *clientSession) sync(ctx context.Context, after int64) bool {
 
 // clientFrame is any frame a customer's client sends.
 type clientFrame struct {
-	Type      string       `json:"type"`
-	Message   *sendRequest `json:"message"`
-	On        bool         `json:"on"`
-	Delivered int64        `json:"delivered"`
-	Read      int64        `json:"read"`
+	Type      string           `json:"type"`
+	Message   *client.Outgoing `json:"message"`
+	On        bool             `json:"on"`
+	Delivered int64            `json:"delivered"`
+	Read      int64            `json:"read"`
 }
 
 func (cs *clientSession) onFrame(ctx context.Context, data []byte) {

@@ -15,7 +15,7 @@ import (
 // versioned context with a short-lived signed token, and relays what they
 // post to the server, which enforces every rule. See
 // docs/assistant-components.md.
-func (s *Server) componentRoutes(mux *http.ServeMux) {
+func (s *Server) componentRoutes(mux routeMux) {
 	mux.HandleFunc("GET /api/admin/components", s.withAdmin(s.listComponents))
 	mux.HandleFunc("POST /api/admin/components", s.withAdmin(s.saveComponent))
 	mux.HandleFunc("PUT /api/admin/components/{cid}", s.withAdmin(s.saveComponent))
@@ -129,12 +129,9 @@ type componentClaims struct {
 	Expires      int64 `json:"e"`
 }
 
-// contextFor builds a component's context for a conversation and agent.
-func (s *Server) contextFor(r *http.Request, comp *kefu.Component, c *kefu.Conversation, a *kefu.Agent, withToken bool) (*componentContext, error) {
-	cust, err := s.store.Customer(r.Context(), c.CustomerID)
-	if err != nil {
-		return nil, err
-	}
+// contextFor builds a component's context for a conversation, its
+// customer and an agent.
+func (s *Server) contextFor(comp *kefu.Component, c *kefu.Conversation, cust *kefu.Customer, a *kefu.Agent, withToken bool) *componentContext {
 	exp := s.clock.Now().Add(componentContextLife).Truncate(time.Second)
 	ctx := &componentContext{Version: ComponentContextVersion, Component: componentRef{ID: comp.ID, Name: comp.Name},
 		Conversation: contextConv{ID: c.ID, State: c.State, SessionFrom: c.SessionFrom, Card: c.Card},
@@ -143,7 +140,7 @@ func (s *Server) contextFor(r *http.Request, comp *kefu.Component, c *kefu.Conve
 	if withToken {
 		ctx.Token = s.sealToken("component", componentClaims{Component: comp.ID, Conversation: c.ID, Agent: a.ID, Expires: exp.Unix()})
 	}
-	return ctx, nil
+	return ctx
 }
 
 // componentView is a component as the workspace mounts it.
@@ -161,17 +158,16 @@ func (s *Server) conversationComponents(w http.ResponseWriter, r *http.Request, 
 		s.writeError(w, r, err)
 		return
 	}
+	cust, err := s.store.Customer(r.Context(), c.CustomerID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	out := []*componentView{}
 	for _, comp := range list {
-		if !comp.VisibleTo(a, c.AppID, c.TeamID) {
-			continue
+		if comp.VisibleTo(a, c.AppID, c.TeamID) {
+			out = append(out, &componentView{Component: comp, FrameURL: comp.URL, Context: s.contextFor(comp, c, cust, a, true)})
 		}
-		ctx, err := s.contextFor(r, comp, c, a, true)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		out = append(out, &componentView{Component: comp, FrameURL: comp.URL, Context: ctx})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"components": out})
 }
@@ -232,11 +228,12 @@ func (s *Server) verifyComponentToken(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "the agent may no longer use this component here"))
 		return
 	}
-	out, err := s.contextFor(r, comp, c, a, false)
+	cust, err := s.store.Customer(ctx, c.CustomerID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	out := s.contextFor(comp, c, cust, a, false)
 	out.ExpiresAt = time.Unix(cl.Expires, 0).UTC()
 	writeJSON(w, http.StatusOK, out)
 }

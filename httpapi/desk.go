@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -204,7 +205,12 @@ func (s *Server) deskQueue(w http.ResponseWriter, r *http.Request, a *kefu.Agent
 		s.writeError(w, r, err)
 		return
 	}
-	views, err := s.deskViews(r.Context(), a, q)
+	s.writeDeskViews(w, r, a, q)
+}
+
+// writeDeskViews answers conversations as the workspace lists them.
+func (s *Server) writeDeskViews(w http.ResponseWriter, r *http.Request, a *kefu.Agent, convs []*kefu.Conversation) {
+	views, err := s.deskViews(r.Context(), a, convs)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -217,45 +223,46 @@ func (s *Server) deskQueue(w http.ResponseWriter, r *http.Request, a *kefu.Agent
 // &q=text&agent=ID&from=RFC3339&to=RFC3339&before=RFC3339.
 func (s *Server) deskConversations(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
 	ctx := r.Context()
-	q := r.URL.Query()
-	if q.Get("mine") == "1" || len(q) == 0 {
-		convs, err := s.store.AgentConversations(ctx, a.ID)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
+	var convs []*kefu.Conversation
+	var err error
+	if q := r.URL.Query(); q.Get("mine") == "1" || len(q) == 0 {
+		convs, err = s.store.AgentConversations(ctx, a.ID)
+	} else {
+		var f kefu.ConversationFilter
+		if f, err = searchFilter(a, q); err == nil {
+			convs, err = s.store.Conversations(ctx, f)
 		}
-		views, err := s.deskViews(ctx, a, convs)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"conversations": views})
+	}
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
+	s.writeDeskViews(w, r, a, convs)
+}
+
+// searchFilter reads deskConversations' search parameters, limited to the
+// apps and teams the agent serves.
+func searchFilter(a *kefu.Agent, q url.Values) (kefu.ConversationFilter, error) {
 	f := kefu.ConversationFilter{AppIDs: servedApps(a), State: kefu.State(q.Get("state")), Text: strings.TrimSpace(q.Get("q")), Limit: 50}
 	switch f.State {
 	case "", kefu.StateDeveloper, kefu.StateQueued, kefu.StateActive, kefu.StateClosed:
 	default:
-		s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "state must be developer, queued, active or closed"))
-		return
+		return f, kefu.Errorf(kefu.EINVALID, "state must be developer, queued, active or closed")
 	}
 	if len(f.Text) > 200 {
-		s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "the search text is too long"))
-		return
+		return f, kefu.Errorf(kefu.EINVALID, "the search text is too long")
 	}
 	if v := q.Get("agent"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "agent must be an agent id"))
-			return
+			return f, kefu.Errorf(kefu.EINVALID, "agent must be an agent id")
 		}
 		f.AgentID = id
 	}
 	if v := q.Get("customer"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "customer must be a customer id"))
-			return
+			return f, kefu.Errorf(kefu.EINVALID, "customer must be a customer id")
 		}
 		f.CustomerID = id
 	}
@@ -263,8 +270,7 @@ func (s *Server) deskConversations(w http.ResponseWriter, r *http.Request, a *ke
 		if v := q.Get(name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "%s must be a time like 2026-11-21T09:00:00Z", name))
-				return
+				return f, kefu.Errorf(kefu.EINVALID, "%s must be a time like 2026-11-21T09:00:00Z", name)
 			}
 			*dst = t
 		}
@@ -273,17 +279,7 @@ func (s *Server) deskConversations(w http.ResponseWriter, r *http.Request, a *ke
 		f.TeamIDs = a.Teams
 		f.NoTeamOnly = len(a.Teams) == 0
 	}
-	convs, err := s.store.Conversations(ctx, f)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	views, err := s.deskViews(ctx, a, convs)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversations": views})
+	return f, nil
 }
 
 func (s *Server) deskConversation(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {

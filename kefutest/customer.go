@@ -16,36 +16,15 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/client"
 	"github.com/kefuhq/kefu/engine"
 )
 
 // ClientMessage is a message as the client API returns it.
-type ClientMessage struct {
-	ID              int64                 `json:"id"`
-	Seq             int64                 `json:"seq"`
-	ClientMsgID     string                `json:"client_msg_id"`
-	Sender          kefu.Sender           `json:"sender"`
-	AgentName       string                `json:"agent_name"`
-	Kind            kefu.Kind             `json:"kind"`
-	Push            kefu.PushStatus       `json:"push"`
-	Text            *kefu.Text            `json:"text"`
-	Image           *kefu.Image           `json:"image"`
-	MiniProgramPage *kefu.MiniProgramPage `json:"miniprogrampage"`
-	Link            *kefu.Link            `json:"link"`
-	Rich            *kefu.Rich            `json:"rich"`
-	Product         *kefu.Product         `json:"product"`
-	Notice          *kefu.Notice          `json:"notice"`
-}
+type ClientMessage = client.Message
 
 // ClientState is the session state the client API reports.
-type ClientState struct {
-	State         kefu.State `json:"state"`
-	QueuePosition int        `json:"queue_position"`
-	Agent         *struct {
-		Name string `json:"name"`
-	} `json:"agent"`
-	LastSeq int64 `json:"last_seq"`
-}
+type ClientState = client.State
 
 // Customer is an end user talking through the client API.
 type Customer struct {
@@ -73,10 +52,7 @@ func (s *Server) Customer(appID string, ch kefu.Channel, visitor string) *Custom
 	if ch == kefu.ChannelSDK {
 		body["sdk_version"] = "5.1"
 	}
-	var out struct {
-		Token  string `json:"token"`
-		OpenID string `json:"openid"`
-	}
+	var out client.Session
 	if st := c.Do("POST", "/api/client/sessions", body, &out); st != http.StatusOK {
 		s.t.Fatalf("identify: HTTP %d", st)
 	}
@@ -223,7 +199,10 @@ func (c *Customer) onFrame(data []byte) {
 		json.Unmarshal(f["message"], &m)
 		c.msgs = append(c.msgs, &m)
 	case "state":
-		json.Unmarshal(f["state"], &c.state)
+		// A fresh value: fields a frame omits (agent, queue_position) are unset.
+		var st ClientState
+		json.Unmarshal(f["state"], &st)
+		c.state = st
 	}
 	c.mu.Unlock()
 	select {
