@@ -30,19 +30,9 @@ import (
 func TestClientStory(t *testing.T) {
 	t.Parallel()
 	s := kefutest.NewServer(t, kefutest.Options{})
-	hook := kefutest.NewHook(t)
-	app := s.App(hook.URL, kefu.PushSafe, kefu.PushJSON)
-	hook.Configure(app)
-	hook.OnPush(func(p *kefutest.Push) kefutest.Answer {
-		if p.Message != nil && p.Message.Content == "human please" {
-			return kefutest.Answer{Kind: wechat.ReplyTransfer}
-		}
-		return kefutest.Answer{}
-	})
-	s.Agent("alice", kefu.RoleAgent, app.ID)
-	alice := s.SignIn("alice")
-	alice.Status(kefu.StatusOnline)
-	alice.Connect()
+	app, hook := s.AppWithHook(kefu.PushSafe, kefu.PushJSON)
+	hook.OnPush(kefutest.TransferOn("human please"))
+	alice := s.OnlineAgent("alice", app.ID)
 
 	ctx := testContext(t)
 	c := client.New(s.URL, app.ID, client.WithSDK("5.1"))
@@ -155,10 +145,7 @@ func TestClientResume(t *testing.T) {
 	t.Parallel()
 	s := kefutest.NewServer(t, kefutest.Options{})
 	app := s.App("", kefu.PushPlaintext, kefu.PushJSON) // no push URL: straight to the queue
-	s.Agent("bob", kefu.RoleAgent, app.ID)
-	bob := s.SignIn("bob")
-	bob.Status(kefu.StatusOnline)
-	bob.Connect()
+	bob := s.OnlineAgent("bob", app.ID)
 
 	ctx := testContext(t)
 	net := &cuttable{}
@@ -257,10 +244,7 @@ func TestClientSDKVersion(t *testing.T) {
 	t.Parallel()
 	s := kefutest.NewServer(t, kefutest.Options{})
 	app := s.App("", kefu.PushPlaintext, kefu.PushJSON)
-	s.Agent("carol", kefu.RoleAgent, app.ID)
-	carol := s.SignIn("carol")
-	carol.Status(kefu.StatusOnline)
-	carol.Connect()
+	carol := s.OnlineAgent("carol", app.ID)
 	ctx := testContext(t)
 	product := map[string]any{"kind": "product", "product": map[string]any{"name": "Phone", "url": "/pages/item?id=1",
 		"params": []map[string]any{{"text": "¥6999.00", "color": "#FF0000"}}}}

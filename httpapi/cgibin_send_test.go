@@ -23,9 +23,7 @@ func TestCGISendWithSDK(t *testing.T) {
 	kefutest.ForEachEngine(t, func(t *testing.T, engine string) {
 		ctx := context.Background()
 		s := kefutest.NewServer(t, kefutest.Options{Engine: engine})
-		hook := kefutest.NewHook(t)
-		app := s.App(hook.URL, kefu.PushSafe, kefu.PushJSON)
-		hook.Configure(app)
+		app, _ := s.AppWithHook(kefu.PushSafe, kefu.PushJSON) // a developer server that answers every push
 		s.Agent("alice", kefu.RoleAgent, app.ID)
 		alice := s.SignIn("alice")
 
@@ -138,9 +136,7 @@ func TestCGIQuota(t *testing.T) {
 	kefutest.ForEachEngine(t, func(t *testing.T, engine string) {
 		ctx := context.Background()
 		s := kefutest.NewServer(t, kefutest.Options{Engine: engine})
-		hook := kefutest.NewHook(t)
-		app := s.App(hook.URL, kefu.PushPlaintext, kefu.PushXML)
-		hook.Configure(app)
+		app, _ := s.AppWithHook(kefu.PushPlaintext, kefu.PushXML) // a developer server that answers every push
 		user := s.Customer(app.ID, kefu.ChannelMiniProgram, "quota-user")
 		client := sdk(s, app)
 		send := func(text string) int {

@@ -118,6 +118,21 @@ func probe(t *testing.T, s *kefutest.Server, tok string) int {
 
 const accepted = wechat.CodeInvalidMediaID
 
+// wantRetiredAfterOverlap checks that a token just replaced keeps working
+// for WeChat's five minutes of overlap and not a millisecond longer
+// (moving the server's clock).
+func wantRetiredAfterOverlap(t *testing.T, s *kefutest.Server, old, what string) {
+	t.Helper()
+	s.Clock.Advance(5*time.Minute - time.Millisecond)
+	if c := probe(t, s, old); c != accepted {
+		t.Errorf("%s inside the 5-minute overlap: errcode %d", what, c)
+	}
+	s.Clock.Advance(time.Millisecond)
+	if c := probe(t, s, old); c != wechat.CodeInvalidCredential {
+		t.Errorf("%s after the overlap: errcode %d, want 40001", what, c)
+	}
+}
+
 // post calls a /cgi-bin API with an access token.
 func post(t *testing.T, s *kefutest.Server, tok, path string, body any) *wxAnswer {
 	t.Helper()
@@ -199,14 +214,7 @@ func TestCGIToken(t *testing.T) {
 		if second == first.AccessToken {
 			t.Fatal("every /cgi-bin/token call must issue a new token")
 		}
-		s.Clock.Advance(5*time.Minute - time.Millisecond)
-		if c := probe(t, s, first.AccessToken); c != accepted {
-			t.Errorf("old token inside the 5-minute overlap: errcode %d", c)
-		}
-		s.Clock.Advance(time.Millisecond)
-		if c := probe(t, s, first.AccessToken); c != wechat.CodeInvalidCredential {
-			t.Errorf("old token after the overlap: errcode %d, want 40001", c)
-		}
+		wantRetiredAfterOverlap(t, s, first.AccessToken, "old token")
 		if c := probe(t, s, second); c != accepted {
 			t.Errorf("new token: errcode %d", c)
 		}
@@ -271,14 +279,7 @@ func TestCGIStableToken(t *testing.T) {
 		if again := stableToken(t, s, app, false); again.AccessToken != forced.AccessToken {
 			t.Errorf("after force_refresh the new token is the current one")
 		}
-		s.Clock.Advance(5*time.Minute - time.Millisecond)
-		if c := probe(t, s, first.AccessToken); c != accepted {
-			t.Errorf("old stable token inside the overlap: errcode %d", c)
-		}
-		s.Clock.Advance(time.Millisecond)
-		if c := probe(t, s, first.AccessToken); c != wechat.CodeInvalidCredential {
-			t.Errorf("old stable token after the overlap: errcode %d, want 40001", c)
-		}
+		wantRetiredAfterOverlap(t, s, first.AccessToken, "old stable token")
 
 		// In its last five minutes, the current token is replaced.
 		s.Clock.Advance(7200*time.Second - 10*time.Minute - time.Millisecond)

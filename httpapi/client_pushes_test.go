@@ -18,9 +18,7 @@ import (
 func TestClientPushes(t *testing.T) {
 	t.Parallel()
 	s := kefutest.NewServer(t, kefutest.Options{})
-	hook := kefutest.NewHook(t)
-	app := s.App(hook.URL, kefu.PushSafe, kefu.PushXML)
-	hook.Configure(app)
+	app, hook := s.AppWithHook(kefu.PushSafe, kefu.PushXML)
 	other := s.App("", kefu.PushPlaintext, kefu.PushJSON)
 	s.Agent("ann", kefu.RoleAgent, app.ID)
 	s.Agent("oscar", kefu.RoleAgent, other.ID)

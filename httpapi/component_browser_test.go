@@ -209,6 +209,15 @@ func (p *deskTab) noExceptions() {
 	})
 }
 
+// workOn signs login in to the workspace of the Kefu at baseURL, keeps its
+// toasts and opens conversation conv.
+func (p *deskTab) workOn(baseURL, login string, conv int64) {
+	p.t.Helper()
+	p.signIn(baseURL+"/desk", login)
+	p.recordToasts()
+	p.openConversation(conv)
+}
+
 func (p *deskTab) openConversation(id int64) {
 	p.t.Helper()
 	p.click("#tab-mine")
@@ -405,9 +414,7 @@ func componentRulesFlow(t *testing.T, browser context.Context) {
 	p := newDeskTab(t, browser)
 	p.noExceptions()
 	dialogs := countDialogs(t, p)
-	p.signIn(s.URL+"/desk", "alice")
-	p.recordToasts()
-	p.openConversation(webConv)
+	p.workOn(s.URL, "alice", webConv)
 
 	// The component is a tab beside the conversation; it gets context v1.
 	p.click(fmt.Sprintf("#pane-tab-%d", tool.ID))
@@ -594,9 +601,7 @@ func productPickerFlow(t *testing.T, browser context.Context) {
 
 	p := newDeskTab(t, browser)
 	p.noExceptions()
-	p.signIn(s.URL+"/desk", "alice")
-	p.recordToasts()
-	p.openConversation(webConv)
+	p.workOn(s.URL, "alice", webConv)
 	p.wait("the customer's question", `document.querySelector("kefu-conversation .timeline").innerText.includes("still available")`)
 	p.do(chromedp.SendKeys(chromedp.CSS("#composer-text"), "Yes, it is in stock. Here it is:\r"))
 	web.WaitMessage("the agent's answer", func(m *kefutest.ClientMessage) bool {
@@ -705,9 +710,7 @@ func componentHostileFlow(t *testing.T, browser context.Context) {
 	p := newDeskTab(t, browser)
 	p.noExceptions()
 	dialogs := countDialogs(t, p)
-	p.signIn(s.URL+"/desk", "alice")
-	p.recordToasts()
-	p.openConversation(webConv)
+	p.workOn(s.URL, "alice", webConv)
 	p.click(fmt.Sprintf("#pane-tab-%d", tool.ID))
 	frame := componentFrame(t, p.ctx, site.origin+"/tool")
 	waitContext(t, frame, webConv)

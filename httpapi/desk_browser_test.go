@@ -328,9 +328,7 @@ func adminFlow(t *testing.T, browser context.Context) {
 
 func pushInspectorFlow(t *testing.T, browser context.Context) {
 	s := kefutest.NewServer(t, kefutest.Options{})
-	hook := kefutest.NewHook(t)
-	app := s.App(hook.URL, kefu.PushSafe, kefu.PushXML)
-	hook.Configure(app)
+	app, hook := s.AppWithHook(kefu.PushSafe, kefu.PushXML)
 	var failing atomic.Bool
 	failing.Store(true)
 	hook.OnPush(func(p *kefutest.Push) kefutest.Answer {

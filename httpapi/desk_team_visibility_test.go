@@ -10,7 +10,6 @@ import (
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/engine"
 	"github.com/kefuhq/kefu/kefutest"
-	"github.com/kefuhq/kefu/wechat"
 )
 
 // TestEndedSessionStaysWithItsTeam: what a customer told team A's agents
@@ -25,15 +24,8 @@ func TestEndedSessionStaysWithItsTeam(t *testing.T) {
 
 func testEndedSessionStaysWithItsTeam(t *testing.T, engineName string) {
 	s := kefutest.NewServer(t, kefutest.Options{Engine: engineName})
-	hook := kefutest.NewHook(t)
-	app := s.App(hook.URL, kefu.PushSafe, kefu.PushJSON)
-	hook.Configure(app)
-	hook.OnPush(func(p *kefutest.Push) kefutest.Answer {
-		if p.Message != nil && p.Message.Content == "human" {
-			return kefutest.Answer{Kind: wechat.ReplyTransfer}
-		}
-		return kefutest.Answer{}
-	})
+	app, hook := s.AppWithHook(kefu.PushSafe, kefu.PushJSON)
+	hook.OnPush(kefutest.TransferOn("human"))
 	teamA, teamB := &kefu.Team{Name: "A", CreatedAt: s.Clock.Now()}, &kefu.Team{Name: "B", CreatedAt: s.Clock.Now()}
 	mustStore(t, s, func(tx kefu.Tx) error {
 		if err := tx.CreateTeam(t.Context(), teamA); err != nil {

@@ -83,9 +83,7 @@ func TestPushFailures(t *testing.T) {
 					app = s.App(dev.URL, kefu.PushSafe, kefu.PushJSON)
 					dev.Close()
 				} else {
-					hook = kefutest.NewHook(t)
-					app = s.App(hook.URL, kefu.PushSafe, kefu.PushJSON)
-					hook.Configure(app)
+					app, hook = s.AppWithHook(kefu.PushSafe, kefu.PushJSON)
 					hook.OnPush(func(p *kefutest.Push) kefutest.Answer { return tc.answer })
 				}
 				user := s.Customer(app.ID, kefu.ChannelMiniProgram, "push-user")
@@ -226,9 +224,7 @@ func TestPushTransferOfEventIgnored(t *testing.T) {
 	t.Parallel()
 	kefutest.ForEachEngine(t, func(t *testing.T, engine string) {
 		s := kefutest.NewServer(t, kefutest.Options{Engine: engine, PushDeadline: pushDeadline})
-		hook := kefutest.NewHook(t)
-		app := s.App(hook.URL, kefu.PushSafe, kefu.PushJSON)
-		hook.Configure(app)
+		app, hook := s.AppWithHook(kefu.PushSafe, kefu.PushJSON)
 		hook.OnPush(func(p *kefutest.Push) kefutest.Answer {
 			if p.Message != nil && p.Message.IsEvent() {
 				return kefutest.Answer{Kind: wechat.ReplyTransfer}

@@ -24,15 +24,8 @@ import (
 // conversation, decrypted, and hostile content shown as text only.
 func (env *browserEnv) testSimulator(t *testing.T) {
 	s := env.s
-	hook := kefutest.NewHook(t)
-	app := s.App(hook.URL, kefu.PushSafe, kefu.PushJSON)
-	hook.Configure(app)
-	hook.OnPush(func(p *kefutest.Push) kefutest.Answer {
-		if p.Message != nil && p.Message.Content == "转人工" {
-			return kefutest.Answer{Kind: wechat.ReplyTransfer}
-		}
-		return kefutest.Answer{}
-	})
+	app, hook := s.AppWithHook(kefu.PushSafe, kefu.PushJSON)
+	hook.OnPush(kefutest.TransferOn("转人工"))
 	bob := env.agent(t, "bob", "Bob Li", app.ID)
 	ctx := env.tab(t)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1480, 940)); err != nil {

@@ -30,19 +30,9 @@ func TestSeed002Story(t *testing.T) {
 
 func storyFor(t *testing.T, mode kefu.PushMode, format kefu.PushFormat) {
 	s := kefutest.NewServer(t, kefutest.Options{})
-	hook := kefutest.NewHook(t)
-	app := s.App(hook.URL, mode, format)
-	hook.Configure(app)
-	hook.OnPush(func(p *kefutest.Push) kefutest.Answer {
-		if p.Message != nil && p.Message.MsgType == wechat.MsgTypeText && p.Message.Content == "human please" {
-			return kefutest.Answer{Kind: wechat.ReplyTransfer}
-		}
-		return kefutest.Answer{}
-	})
-	s.Agent("alice", kefu.RoleAgent, app.ID)
-	alice := s.SignIn("alice")
-	alice.Status(kefu.StatusOnline)
-	alice.Connect()
+	app, hook := s.AppWithHook(mode, format)
+	hook.OnPush(kefutest.TransferOn("human please"))
+	alice := s.OnlineAgent("alice", app.ID)
 
 	user := s.Customer(app.ID, kefu.ChannelMiniProgram, "user-1")
 	user.Connect(0)

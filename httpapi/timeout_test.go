@@ -7,7 +7,6 @@ import (
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/engine"
 	"github.com/kefuhq/kefu/kefutest"
-	"github.com/kefuhq/kefu/wechat"
 )
 
 // TestThirtyMinuteRuleOverHTTP: a session nobody closed returns to the
@@ -16,19 +15,9 @@ import (
 // pushed to the developer again. The clock is moved, not slept through.
 func TestThirtyMinuteRuleOverHTTP(t *testing.T) {
 	s := kefutest.NewServer(t, kefutest.Options{})
-	hook := kefutest.NewHook(t)
-	app := s.App(hook.URL, kefu.PushSafe, kefu.PushXML)
-	hook.Configure(app)
-	hook.OnPush(func(p *kefutest.Push) kefutest.Answer {
-		if p.Message != nil && p.Message.Content == "human" {
-			return kefutest.Answer{Kind: wechat.ReplyTransfer}
-		}
-		return kefutest.Answer{}
-	})
-	s.Agent("alice", kefu.RoleAgent, app.ID)
-	alice := s.SignIn("alice")
-	alice.Status(kefu.StatusOnline)
-	alice.Connect()
+	app, hook := s.AppWithHook(kefu.PushSafe, kefu.PushXML)
+	hook.OnPush(kefutest.TransferOn("human"))
+	alice := s.OnlineAgent("alice", app.ID)
 	user := s.Customer(app.ID, kefu.ChannelMiniProgram, "timeout-user")
 	user.Connect(0)
 	user.Say("human")

@@ -30,15 +30,8 @@ import (
 // writes loses nothing and duplicates nothing.
 func (env *browserEnv) testDemo(t *testing.T) {
 	s := env.s
-	hook := kefutest.NewHook(t)
-	app := s.App(hook.URL, kefu.PushSafe, kefu.PushJSON)
-	hook.Configure(app)
-	hook.OnPush(func(p *kefutest.Push) kefutest.Answer {
-		if p.Message != nil && p.Message.Content == "human please" {
-			return kefutest.Answer{Kind: wechat.ReplyTransfer}
-		}
-		return kefutest.Answer{}
-	})
+	app, hook := s.AppWithHook(kefu.PushSafe, kefu.PushJSON)
+	hook.OnPush(kefutest.TransferOn("human please"))
 	alice := env.agent(t, "alice", "Alice Wong", app.ID)
 	ctx := env.tab(t)
 	page := s.URL + "/demo?appid=" + app.ID

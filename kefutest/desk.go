@@ -51,6 +51,17 @@ func (s *Server) SignIn(login string) *Desk {
 	return d
 }
 
+// OnlineAgent adds an agent serving apps, signs them in, sets them online
+// and opens their desk WebSocket: an agent ready to be given sessions.
+func (s *Server) OnlineAgent(login string, apps ...string) *Desk {
+	s.t.Helper()
+	s.Agent(login, kefu.RoleAgent, apps...)
+	d := s.SignIn(login)
+	d.Status(kefu.StatusOnline)
+	d.Connect()
+	return d
+}
+
 // Do calls the desk API (with the CSRF token) and decodes the answer into
 // out, returning the status.
 func (d *Desk) Do(method, path string, body, out any) int {

@@ -58,6 +58,29 @@ func NewHook(t testing.TB) *Hook {
 	return h
 }
 
+// AppWithHook adds a mini program that pushes to a new hook, configured to
+// decrypt what it receives. Like the server, the hook belongs to the test
+// that started the server and is closed when that test ends.
+func (s *Server) AppWithHook(mode kefu.PushMode, format kefu.PushFormat) (*kefu.App, *Hook) {
+	s.t.Helper()
+	h := NewHook(s.t)
+	app := s.App(h.URL, mode, format)
+	h.Configure(app)
+	return app, h
+}
+
+// TransferOn is an OnPush answer: transfer_customer_service when the user
+// writes text, success to everything else — the developer handing the
+// customer to a human.
+func TransferOn(text string) func(p *Push) Answer {
+	return func(p *Push) Answer {
+		if p.Message != nil && p.Message.MsgType == wechat.MsgTypeText && p.Message.Content == text {
+			return Answer{Kind: wechat.ReplyTransfer}
+		}
+		return Answer{}
+	}
+}
+
 // Configure gives the hook the app's push settings.
 func (h *Hook) Configure(app *kefu.App) {
 	ep, err := push.Endpoint(app)
