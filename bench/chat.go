@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/kefuhq/kefu"
 )
 
 // chat is a crowd of customers and agents in active sessions, used by e2e
@@ -67,9 +69,7 @@ func (ch *chat) ping() {
 		users, agents := ch.users, ch.agents
 		ch.mu.Unlock()
 		for _, u := range users {
-			if u != nil && u.conn != nil {
-				ch.write(u.conn, pingFrame)
-			}
+			ch.write(u.conn, pingFrame)
 		}
 		for _, a := range agents {
 			if a != nil {
@@ -132,8 +132,8 @@ func (ch *chat) addAgents(ctx context.Context, agents []*benchAgent) error {
 		}
 		a := &chatAgent{s: s, conn: c, out: make(chan []byte, agentBacklog)}
 		added[i] = a
-		ch.wg.Add(2)
-		go ch.readAgent(a)
+		ch.read(c, func(data []byte) { ch.onAgentFrame(a, data) })
+		ch.wg.Add(1)
 		go ch.writeAgent(a)
 		return ch.t.setStatus(ctx, s, "online")
 	})
@@ -143,39 +143,67 @@ func (ch *chat) addAgents(ctx context.Context, agents []*benchAgent) error {
 	return err
 }
 
-// addUsers opens customers of the given apps (n each), connects them, and
-// sends each one's first message, which queues the session for the router.
-func (ch *chat) addUsers(ctx context.Context, apps []string, perApp int) error {
+// chatVisitors names the visitor ids of the chat's customers (see visitorID).
+const chatVisitors = "bench-visitor"
+
+// addUsers opens customers of the given apps (perApp each), connects them,
+// and sends each one's first message, which queues the session for the
+// router.
+func (ch *chat) addUsers(ctx context.Context, apps []*kefu.App, perApp int) error {
 	base := len(ch.users)
-	added := make([]*chatUser, len(apps)*perApp)
-	err := parallel(ctx, len(added), 32, func(ctx context.Context, i int) error {
-		u := &chatUser{idx: base + i}
-		tok, err := ch.t.identify(ctx, apps[i/perApp], fmt.Sprintf("bench-visitor-%08d", u.idx))
+	conns, err := dialAll(ctx, len(apps)*perApp, func(ctx context.Context, i int) (*websocket.Conn, error) {
+		tok, err := ch.t.identify(ctx, apps[i/perApp].ID, visitorID(chatVisitors, base+i))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if u.conn, err = ch.t.dialUser(ctx, tok, int(ch.conns.Add(1))); err != nil {
-			return fmt.Errorf("client websocket: %w", err)
+		c, err := ch.t.dialUser(ctx, tok, int(ch.conns.Add(1)))
+		if err != nil {
+			return nil, fmt.Errorf("client websocket: %w", err)
 		}
-		added[i] = u
-		return nil
+		return c, nil
 	})
-	ch.mu.Lock()
-	ch.users = append(ch.users, added...)
-	ch.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	for _, u := range added {
-		ch.wg.Add(1)
-		go ch.readUser(u)
-	}
-	for _, u := range added {
+	for _, u := range ch.join(conns, ch.onUserFrame) {
 		if err := ch.write(u.conn, sendFrame(fmt.Sprintf("hi-%d", u.idx), stamp{User: u.idx}.String())); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// join adds customers already connected, numbered on from those before
+// them, and hands each of their frames to onFrame.
+func (ch *chat) join(conns []*websocket.Conn, onFrame func(u *chatUser, data []byte)) []*chatUser {
+	users := make([]*chatUser, len(conns))
+	ch.mu.Lock()
+	for i, c := range conns {
+		users[i] = &chatUser{idx: len(ch.users) + i, conn: c}
+	}
+	ch.users = append(ch.users, users...)
+	ch.mu.Unlock()
+	for _, u := range users {
+		ch.read(u.conn, func(data []byte) { onFrame(u, data) })
+	}
+	return users
+}
+
+// read hands every frame of c to onFrame, in a goroutine of its own, until
+// the connection closes.
+func (ch *chat) read(c *websocket.Conn, onFrame func(data []byte)) {
+	ch.wg.Add(1)
+	go func() {
+		defer ch.wg.Done()
+		for {
+			_, data, err := c.Read(context.Background())
+			if err != nil {
+				ch.closed(err)
+				return
+			}
+			onFrame(data)
+		}
+	}()
 }
 
 // waitActive waits until every customer's session is active.
@@ -246,128 +274,111 @@ func (ch *chat) write(c *websocket.Conn, frame []byte) error {
 	return err
 }
 
+// textMessage is the part of a frame's message the bench reads.
+type textMessage struct {
+	Sender string `json:"sender"`
+	Text   *struct {
+		Content string `json:"content"`
+	} `json:"text"`
+}
+
 // userFrame is what a customer's client reads from its frames.
 type userFrame struct {
-	Type    string `json:"type"`
-	Message *struct {
-		Sender string `json:"sender"`
-		Text   *struct {
-			Content string `json:"content"`
-		} `json:"text"`
-	} `json:"message"`
-	State *struct {
+	Type    string       `json:"type"`
+	Message *textMessage `json:"message"`
+	State   *struct {
 		State string `json:"state"`
 	} `json:"state"`
 	Error json.RawMessage `json:"error"`
 }
 
-func (ch *chat) readUser(u *chatUser) {
-	defer ch.wg.Done()
-	for {
-		_, data, err := u.conn.Read(context.Background())
-		if err != nil {
-			ch.closed(err)
+// onUserFrame times the agents' answers and follows the session's state.
+func (ch *chat) onUserFrame(u *chatUser, data []byte) {
+	switch frameType(data) {
+	case "message", "state", "error":
+	default:
+		return // sent, synced, typing, pong
+	}
+	var f userFrame
+	if json.Unmarshal(data, &f) != nil {
+		return
+	}
+	switch f.Type {
+	case "message":
+		if f.Message == nil || f.Message.Sender != "agent" || f.Message.Text == nil {
 			return
 		}
-		switch frameType(data) {
-		case "message", "state", "error":
-		default:
-			continue // sent, synced, typing, pong
+		if s, ok := parseStamp(f.Message.Text.Content); ok && ch.a2u.inWindow(s.Intended) {
+			ch.a2u.add(s.Intended, time.Now())
+			ch.a2uRecv.Add(1)
 		}
-		var f userFrame
-		if json.Unmarshal(data, &f) != nil {
-			continue
+	case "state":
+		if f.State != nil {
+			u.active.Store(f.State.State == "active")
 		}
-		switch f.Type {
-		case "message":
-			if f.Message == nil || f.Message.Sender != "agent" || f.Message.Text == nil {
-				continue
-			}
-			if s, ok := parseStamp(f.Message.Text.Content); ok && ch.a2u.inWindow(s.Intended) {
-				ch.a2u.add(s.Intended, time.Now())
-				ch.a2uRecv.Add(1)
-			}
-		case "state":
-			if f.State != nil {
-				u.active.Store(f.State.State == "active")
-			}
-		case "error":
-			ch.errFrames.Add(1)
-			ch.fail(fmt.Errorf("user error frame: %s", f.Error))
-		}
+	case "error":
+		ch.errFrames.Add(1)
+		ch.fail(fmt.Errorf("user error frame: %s", f.Error))
 	}
 }
 
 // deskEvent is what an agent's workspace reads from an engine event.
 type deskEvent struct {
-	Type           string `json:"type"`
-	ConversationID int64  `json:"conversation_id"`
-	Message        *struct {
-		Sender string `json:"sender"`
-		Text   *struct {
-			Content string `json:"content"`
-		} `json:"text"`
-	} `json:"message"`
-	Conversation *struct {
+	Type           string       `json:"type"`
+	ConversationID int64        `json:"conversation_id"`
+	Message        *textMessage `json:"message"`
+	Conversation   *struct {
 		AgentID int64 `json:"agent_id"`
 	} `json:"conversation"`
 	Error json.RawMessage `json:"error"`
 }
 
-// readAgent answers every customer message of the agent's own sessions.
+// onAgentFrame answers every customer message of the agent's own sessions.
 // The workspace receives every event of the app; events of sessions known
 // to be another agent's are skipped without decoding.
-func (ch *chat) readAgent(a *chatAgent) {
-	defer ch.wg.Done()
+func (ch *chat) onAgentFrame(a *chatAgent, data []byte) {
 	me := a.s.AgentID
-	for {
-		_, data, err := a.conn.Read(context.Background())
-		if err != nil {
-			ch.closed(err)
-			return
-		}
-		switch frameType(data) {
-		case "message":
-		case "error":
-			ch.errFrames.Add(1)
-			ch.fail(fmt.Errorf("agent error frame: %s", data))
-			continue
-		default:
-			continue
-		}
-		conv, _ := peekInt(data, `"conversation_id":`)
-		if owner, ok := ch.owners.Load(conv); ok && owner.(int64) != me {
-			continue
-		}
-		var ev deskEvent
-		if json.Unmarshal(data, &ev) != nil {
-			continue
-		}
-		if ev.Conversation != nil && ev.Conversation.AgentID != 0 {
-			ch.owners.Store(ev.ConversationID, ev.Conversation.AgentID)
-		}
-		if ev.Conversation == nil || ev.Conversation.AgentID != me || ev.Message == nil || ev.Message.Sender != "user" || ev.Message.Text == nil {
-			continue
-		}
-		s, ok := parseStamp(ev.Message.Text.Content)
-		if !ok || s.Seq == 0 {
-			continue
-		}
-		now := time.Now()
-		if ch.u2a.inWindow(s.Intended) {
-			ch.u2a.add(s.Intended, now)
-			ch.u2aRecv.Add(1)
-		}
-		reply := stamp{User: s.User, Seq: s.Seq, Intended: now.UnixNano()}
-		if ch.a2u.inWindow(reply.Intended) {
-			ch.a2uSent.Add(1)
-		}
-		select {
-		case a.out <- deskSendFrame(ev.ConversationID, fmt.Sprintf("r-%d-%d", s.User, s.Seq), reply.String()):
-		default:
-			ch.sendErrs.Add(1) // the agent is thousands of replies behind
-			ch.fail(fmt.Errorf("agent %d: reply backlog full", me))
-		}
+	switch frameType(data) {
+	case "message":
+	case "error":
+		ch.errFrames.Add(1)
+		ch.fail(fmt.Errorf("agent error frame: %s", data))
+		return
+	default:
+		return
+	}
+	conv, _ := peekInt(data, `"conversation_id":`)
+	if owner, ok := ch.owners.Load(conv); ok && owner.(int64) != me {
+		return
+	}
+	var ev deskEvent
+	if json.Unmarshal(data, &ev) != nil {
+		return
+	}
+	if ev.Conversation != nil && ev.Conversation.AgentID != 0 {
+		ch.owners.Store(ev.ConversationID, ev.Conversation.AgentID)
+	}
+	if ev.Conversation == nil || ev.Conversation.AgentID != me || ev.Message == nil || ev.Message.Sender != "user" || ev.Message.Text == nil {
+		return
+	}
+	s, ok := parseStamp(ev.Message.Text.Content)
+	if !ok || s.Seq == 0 {
+		return
+	}
+	now := time.Now()
+	if ch.u2a.inWindow(s.Intended) {
+		ch.u2a.add(s.Intended, now)
+		ch.u2aRecv.Add(1)
+	}
+	reply := stamp{User: s.User, Seq: s.Seq, Intended: now.UnixNano()}
+	if ch.a2u.inWindow(reply.Intended) {
+		ch.a2uSent.Add(1)
+	}
+	select {
+	case a.out <- deskSendFrame(ev.ConversationID, fmt.Sprintf("r-%d-%d", s.User, s.Seq), reply.String()):
+	default:
+		ch.sendErrs.Add(1) // the agent is thousands of replies behind
+		ch.fail(fmt.Errorf("agent %d: reply backlog full", me))
 	}
 }
 
@@ -380,7 +391,7 @@ func (ch *chat) closed(err error) {
 	}
 }
 
-// window measures [now, now+d) and waits grace for its last messages.
+// windowResult is what one measured window saw.
 type windowResult struct {
 	u2a, a2u                           Latency
 	u2aSent, u2aRecv, a2uSent, a2uRecv int64
@@ -389,6 +400,8 @@ type windowResult struct {
 	otherCores                         float64 // other processes on the machine
 }
 
+// measure measures the window [now, now+d) and waits grace for its last
+// messages.
 func (ch *chat) measure(ctx context.Context, p *process, name string, d, grace time.Duration) windowResult {
 	ch.u2aSent.Store(0)
 	ch.u2aRecv.Store(0)
@@ -447,9 +460,7 @@ func (ch *chat) close() {
 func (ch *chat) closeNow() {
 	close(ch.stop)
 	for _, u := range ch.users {
-		if u != nil && u.conn != nil {
-			u.conn.CloseNow()
-		}
+		u.conn.CloseNow()
 	}
 	for _, a := range ch.agents {
 		if a != nil && a.conn != nil {

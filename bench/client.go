@@ -117,6 +117,53 @@ func (t *target) call(ctx context.Context, hc *http.Client, method, path string,
 	return resp.Header, nil
 }
 
+// dialAll opens n connections with dial, 32 at a time; if one fails, it
+// closes the others.
+func dialAll(ctx context.Context, n int, dial func(ctx context.Context, i int) (*websocket.Conn, error)) ([]*websocket.Conn, error) {
+	conns := make([]*websocket.Conn, n)
+	err := parallel(ctx, n, 32, func(ctx context.Context, i int) error {
+		var err error
+		conns[i], err = dial(ctx, i)
+		return err
+	})
+	if err != nil {
+		closeAll(conns)
+		return nil, err
+	}
+	return conns, nil
+}
+
+func closeAll(conns []*websocket.Conn) {
+	for _, c := range conns {
+		if c != nil {
+			c.CloseNow()
+		}
+	}
+}
+
+// dialEchoes opens n connections to a ceiling server's echo.
+func (t *target) dialEchoes(ctx context.Context, n int) ([]*websocket.Conn, error) {
+	return dialAll(ctx, n, func(ctx context.Context, i int) (*websocket.Conn, error) {
+		return t.dialWS(ctx, "/echo", nil, i)
+	})
+}
+
+// visitorID is the n-th customer's visitor id among those named prefix: the
+// same n is the same customer.
+func visitorID(prefix string, n int) string { return fmt.Sprintf("%s-%010d", prefix, n) }
+
+// dialUsers identifies the customers prefix 0 … n-1 of app and opens their
+// WebSockets.
+func (t *target) dialUsers(ctx context.Context, appID string, n int, prefix string) ([]*websocket.Conn, error) {
+	return dialAll(ctx, n, func(ctx context.Context, i int) (*websocket.Conn, error) {
+		tok, err := t.identify(ctx, appID, visitorID(prefix, i))
+		if err != nil {
+			return nil, err
+		}
+		return t.dialUser(ctx, tok, i)
+	})
+}
+
 // identify opens a customer of app on the web channel and returns their token.
 func (t *target) identify(ctx context.Context, appID, visitor string) (string, error) {
 	var out struct {

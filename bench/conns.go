@@ -48,7 +48,7 @@ func (r *run) conns(ctx context.Context) ([]*Result, error) {
 	tokens := make([]string, n)
 	if err := parallel(ctx, n, 32, func(ctx context.Context, i int) error {
 		var err error
-		tokens[i], err = t.identify(ctx, fx.apps[0].ID, fmt.Sprintf("bench-idle-%010d", i))
+		tokens[i], err = t.identify(ctx, fx.apps[0].ID, visitorID("bench-idle", i))
 		return err
 	}); err != nil {
 		return nil, err

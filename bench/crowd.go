@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -41,12 +42,8 @@ func (r *run) crowd(ctx context.Context) ([]*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	specs := make([]appSpec, maxApps)
-	for i := range specs {
-		specs[i] = appSpec{agents: perApp}
-	}
 	r.progress("crowd: preparing %d apps and %d agents", maxApps, maxApps*perApp)
-	fx, err := prepare(ctx, st.path(), specs)
+	fx, err := prepare(ctx, st.path(), slices.Repeat([]appSpec{{agents: perApp}}, maxApps))
 	if err != nil {
 		return nil, err
 	}
@@ -71,12 +68,8 @@ func (r *run) crowd(ctx context.Context) ([]*Result, error) {
 			res.note("could not add agents at %d users: %v", want*usersPerApp, err)
 			break
 		}
-		var ids []string
-		for _, a := range fx.apps[apps:want] {
-			ids = append(ids, a.ID)
-		}
 		before := len(ch.users)
-		if err := ch.addUsers(ctx, ids, usersPerApp); err != nil {
+		if err := ch.addUsers(ctx, fx.apps[apps:want], usersPerApp); err != nil {
 			res.note("could not add users at %d: %v", want*usersPerApp, err)
 			break
 		}

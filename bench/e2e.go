@@ -5,9 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
-
-	"github.com/coder/websocket"
 )
 
 // e2e: customers and agents in active sessions; customers send at a fixed
@@ -38,11 +37,7 @@ func (r *run) e2e(ctx context.Context) ([]*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	specs := make([]appSpec, apps)
-	for i := range specs {
-		specs[i] = appSpec{agents: perApp}
-	}
-	fx, err := prepare(ctx, st.path(), specs)
+	fx, err := prepare(ctx, st.path(), slices.Repeat([]appSpec{{agents: perApp}}, apps))
 	if err != nil {
 		return nil, err
 	}
@@ -57,11 +52,7 @@ func (r *run) e2e(ctx context.Context) ([]*Result, error) {
 	if err := ch.addAgents(ctx, fx.agents); err != nil {
 		return nil, err
 	}
-	var appIDs []string
-	for _, a := range fx.apps {
-		appIDs = append(appIDs, a.ID)
-	}
-	if err := ch.addUsers(ctx, appIDs, 5*perApp); err != nil {
+	if err := ch.addUsers(ctx, fx.apps, 5*perApp); err != nil {
 		return nil, err
 	}
 	if err := ch.waitActive(ctx, 2*time.Minute); err != nil {
@@ -151,26 +142,12 @@ func (r *run) echoCeiling(ctx context.Context, users, agents, rate int, d time.D
 	}
 	defer helper.stop()
 	t := newTarget(helper.URL)
-	n := users + agents
-	conns := make([]*websocket.Conn, n)
-	if err := parallel(ctx, n, 32, func(ctx context.Context, i int) error {
-		c, err := t.dialWS(ctx, "/echo", nil, i)
-		conns[i] = c
-		return err
-	}); err != nil {
-		closeAll(conns)
+	conns, err := t.dialEchoes(ctx, users+agents)
+	if err != nil {
 		return echoResult{}, err
 	}
 	ch := newChat(r, t)
-	for i, c := range conns {
-		ch.mu.Lock()
-		ch.users = append(ch.users, &chatUser{idx: i, conn: c})
-		ch.mu.Unlock()
-	}
-	for _, u := range ch.users {
-		ch.wg.Add(1)
-		go ch.readEcho(u)
-	}
+	ch.join(conns, ch.onEcho)
 	// Users at rate in all, agents at rate in all.
 	ch.startSending(ch.users[:users], time.Duration(float64(time.Second)*float64(users)/float64(rate)))
 	ch.startSending(ch.users[users:], time.Duration(float64(time.Second)*float64(agents)/float64(rate)))
@@ -180,30 +157,14 @@ func (r *run) echoCeiling(ctx context.Context, users, agents, rate int, d time.D
 	return echoResult{rate: float64(w.u2aRecv) / d.Seconds(), lat: w.u2a, errors: w.errors}, nil
 }
 
-// readEcho times the frames the echo server sends back.
-func (ch *chat) readEcho(u *chatUser) {
-	defer ch.wg.Done()
-	for {
-		_, data, err := u.conn.Read(context.Background())
-		if err != nil {
-			ch.closed(err)
-			return
-		}
-		var f userFrame // the echoed send frame has the same shape
-		if json.Unmarshal(data, &f) != nil || f.Message == nil || f.Message.Text == nil {
-			continue
-		}
-		if s, ok := parseStamp(f.Message.Text.Content); ok && ch.u2a.inWindow(s.Intended) {
-			ch.u2a.add(s.Intended, time.Now())
-			ch.u2aRecv.Add(1)
-		}
+// onEcho times the frames the echo server sends back.
+func (ch *chat) onEcho(_ *chatUser, data []byte) {
+	var f userFrame // the echoed send frame has the same shape
+	if json.Unmarshal(data, &f) != nil || f.Message == nil || f.Message.Text == nil {
+		return
 	}
-}
-
-func closeAll(conns []*websocket.Conn) {
-	for _, c := range conns {
-		if c != nil {
-			c.CloseNow()
-		}
+	if s, ok := parseStamp(f.Message.Text.Content); ok && ch.u2a.inWindow(s.Intended) {
+		ch.u2a.add(s.Intended, time.Now())
+		ch.u2aRecv.Add(1)
 	}
 }

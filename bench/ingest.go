@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,7 +62,7 @@ func (r *run) ingestOn(ctx context.Context, eng string, conns, window int, d tim
 	}
 	defer srv.stop()
 	ch := newChat(r, newTarget(srv.URL))
-	if err := ch.addUsers(ctx, []string{fx.apps[0].ID}, conns); err != nil {
+	if err := ch.addUsers(ctx, fx.apps, conns); err != nil {
 		ch.close()
 		return nil, err
 	}
@@ -74,26 +73,14 @@ func (r *run) ingestOn(ctx context.Context, eng string, conns, window int, d tim
 	// The sessions are active: reconnect the customers for the flood, whose
 	// readers count acks instead.
 	ch.close()
-	c := make([]*websocket.Conn, conns)
-	tok := make([]string, conns)
-	t := newTarget(srv.URL)
-	for i := range conns {
-		if tok[i], err = t.identify(ctx, fx.apps[0].ID, fmt.Sprintf("bench-visitor-%08d", i)); err != nil {
-			return nil, err
-		}
-	}
-	if err := parallel(ctx, conns, 32, func(ctx context.Context, i int) error {
-		var err error
-		c[i], err = t.dialUser(ctx, tok[i], i)
-		return err
-	}); err != nil {
-		closeAll(c)
+	c, err := newTarget(srv.URL).dialUsers(ctx, fx.apps[0].ID, conns, chatVisitors)
+	if err != nil {
 		return nil, err
 	}
 	r.progress("ingest (%s): %d customers in active sessions, flooding for %s", eng, conns, d)
 	f := newFlood(c, window, isKefuAck)
 	time.Sleep(200 * time.Millisecond) // backlog and state frames
-	f.start(kefuSend)
+	f.start()
 	time.Sleep(pick(r, 2*time.Second, 500*time.Millisecond))
 	cpu := startCPU(srv)
 	wait := r.profile(srv, "ingest-"+eng+"-kefu", d)
@@ -106,13 +93,7 @@ func (r *run) ingestOn(ctx context.Context, eng string, conns, window int, d tim
 	srv.stop()
 
 	r.progress("ingest (%s): ceilings: the database alone", eng)
-	var dbc dbCeilings
-	dd := pick(r, d, time.Second)
-	if eng == "sqlite" {
-		dbc, err = sqliteCeilings(ctx, filepath.Join(r.tmp, "ingest-sqlite-raw"), conns, dd)
-	} else {
-		dbc, err = postgresCeilings(ctx, r.cfg.PostgresDSN, conns, dd)
-	}
+	dbc, err := r.measureDB(ctx, eng, conns, pick(r, d, time.Second))
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +138,6 @@ type flood struct {
 	conns  []*websocket.Conn
 	window int
 	isAck  func([]byte) (ack, failed bool)
-	send   func(conn, n int) []byte
 
 	acks, errs atomic.Int64
 	lat        recorder
@@ -186,12 +166,9 @@ func isKefuAck(data []byte) (bool, bool) {
 
 func isEcho([]byte) (bool, bool) { return true, false }
 
-func kefuSend(conn, n int) []byte {
-	return sendFrame(fmt.Sprintf("f-%d-%d", conn, n), stamp{User: conn, Seq: int64(n), Intended: time.Now().UnixNano()}.String())
-}
-
-func (f *flood) start(send func(conn, n int) []byte) {
-	f.send = send
+// start floods every connection with customers' text messages (the n-th of
+// connection i is f-i-n) until stop.
+func (f *flood) start() {
 	f.lat.open(time.Now())
 	for i, c := range f.conns {
 		f.wg.Add(1)
@@ -207,7 +184,8 @@ func (f *flood) run(i int, c *websocket.Conn) {
 		n++
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := c.Write(ctx, websocket.MessageText, f.send(i, n)); err != nil {
+		frame := sendFrame(fmt.Sprintf("f-%d-%d", i, n), stamp{User: i, Seq: int64(n), Intended: time.Now().UnixNano()}.String())
+		if err := c.Write(ctx, websocket.MessageText, frame); err != nil {
 			f.errs.Add(1)
 			return false
 		}
@@ -283,18 +261,12 @@ func (r *run) floodEcho(ctx context.Context, conns, window int, d time.Duration)
 		return 0, Latency{}, err
 	}
 	defer helper.stop()
-	t := newTarget(helper.URL)
-	c := make([]*websocket.Conn, conns)
-	if err := parallel(ctx, conns, 32, func(ctx context.Context, i int) error {
-		var err error
-		c[i], err = t.dialWS(ctx, "/echo", nil, i)
-		return err
-	}); err != nil {
-		closeAll(c)
+	c, err := newTarget(helper.URL).dialEchoes(ctx, conns)
+	if err != nil {
 		return 0, Latency{}, err
 	}
 	f := newFlood(c, window, isEcho)
-	f.start(kefuSend)
+	f.start()
 	time.Sleep(pick(r, 2*time.Second, 500*time.Millisecond))
 	rate, lat, _ := f.measure(ctx, r, "ingest ws ceiling", d)
 	f.stop()

@@ -13,8 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/push"
 	"github.com/kefuhq/kefu/wechat"
@@ -79,14 +77,14 @@ func (r *run) pushFormat(ctx context.Context, srv *process, h *hook, app *kefu.A
 	m0 := srv.metrics(`kefu_push_attempts_total{result="delivered"}`, `kefu_push_attempts_total{result="failed"}`)
 
 	// Throughput.
-	conns, err := r.dialUsers(ctx, t, app.ID, users, "push-"+string(format))
+	conns, err := t.dialUsers(ctx, app.ID, users, "push-"+string(format))
 	if err != nil {
 		return nil, err
 	}
 	r.progress("push (%s): %d customers send as fast as acknowledged", format, users)
 	f := newFlood(conns, 1, isKefuAck)
 	time.Sleep(200 * time.Millisecond)
-	f.start(kefuSend)
+	f.start()
 	time.Sleep(pick(r, 2*time.Second, 500*time.Millisecond))
 	h0 := h.received.Load()
 	cpu := startCPU(srv)
@@ -101,7 +99,7 @@ func (r *run) pushFormat(ctx context.Context, srv *process, h *hook, app *kefu.A
 	// competing for the store, the backlog drains at the push rate alone.
 	r.progress("push (%s): %.0f pushes/s; waiting for the outbox to drain", format, pushRate)
 	d0, t0 := h.received.Load(), time.Now()
-	if err := r.drain(ctx, srv, h, 2*time.Minute); err != nil {
+	if err := h.drain(ctx, 2*time.Minute); err != nil {
 		return nil, err
 	}
 	// Timed only when there was a backlog worth timing, less the quiet
@@ -115,18 +113,10 @@ func (r *run) pushFormat(ctx context.Context, srv *process, h *hook, app *kefu.A
 	rate := max(pushRate/2, 1)
 	ch := newChat(r, t)
 	defer ch.close()
-	for i, c := range mustDial(ctx, r, t, app.ID, users, "push-"+string(format), &err) {
-		ch.mu.Lock()
-		ch.users = append(ch.users, &chatUser{idx: i, conn: c})
-		ch.mu.Unlock()
-	}
-	if err != nil {
+	if conns, err = t.dialUsers(ctx, app.ID, users, "push-"+string(format)); err != nil {
 		return nil, err
 	}
-	for _, u := range ch.users {
-		ch.wg.Add(1)
-		go ch.readUser(u)
-	}
+	ch.join(conns, ch.onUserFrame)
 	r.progress("push (%s): latency at %.0f messages/s", format, rate)
 	ch.startSending(ch.users, time.Duration(float64(time.Second)*float64(users)/rate))
 	time.Sleep(pick(r, 2*time.Second, 500*time.Millisecond))
@@ -134,7 +124,7 @@ func (r *run) pushFormat(ctx context.Context, srv *process, h *hook, app *kefu.A
 	time.Sleep(d)
 	h.lat.close(time.Now())
 	ch.close()
-	r.drain(ctx, srv, h, 30*time.Second)
+	h.drain(ctx, 30*time.Second)
 	lat := h.lat.stats()
 	m1 := srv.metrics(`kefu_push_attempts_total{result="delivered"}`, `kefu_push_attempts_total{result="failed"}`)
 	delivered := m1[`kefu_push_attempts_total{result="delivered"}`] - m0[`kefu_push_attempts_total{result="delivered"}`]
@@ -177,37 +167,17 @@ func (r *run) pushFormat(ctx context.Context, srv *process, h *hook, app *kefu.A
 	return res, nil
 }
 
-// dialUsers identifies n customers of app and opens their WebSockets.
-func (r *run) dialUsers(ctx context.Context, t *target, appID string, n int, prefix string) ([]*websocket.Conn, error) {
-	var err error
-	c := mustDial(ctx, r, t, appID, n, prefix, &err)
-	return c, err
-}
-
-func mustDial(ctx context.Context, r *run, t *target, appID string, n int, prefix string, errp *error) []*websocket.Conn {
-	c := make([]*websocket.Conn, n)
-	*errp = parallel(ctx, n, 32, func(ctx context.Context, i int) error {
-		tok, err := t.identify(ctx, appID, fmt.Sprintf("%s-%010d", prefix, i))
-		if err != nil {
-			return err
-		}
-		c[i], err = t.dialUser(ctx, tok, i)
-		return err
-	})
-	if *errp != nil {
-		closeAll(c)
-	}
-	return c
-}
-
-// drain waits until Kefu has no push in flight or waiting: every push it
-// counted as tried has been answered and the hook has seen no new push
-// for a moment.
-func (r *run) drain(ctx context.Context, srv *process, h *hook, timeout time.Duration) error {
+// drain waits until Kefu has no push left to send: the hook has seen no
+// new push for a second.
+func (h *hook) drain(ctx context.Context, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	last, still := h.received.Load(), 0
 	for time.Now().Before(deadline) {
-		time.Sleep(250 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
 		n := h.received.Load()
 		if n == last {
 			if still++; still >= 4 {
