@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/kefuhq/kefu"
@@ -45,32 +44,28 @@ func (s *Server) saveComponent(w http.ResponseWriter, r *http.Request, a *kefu.A
 	}
 	c.ID = 0
 	status := http.StatusCreated
-	if v := r.PathValue("cid"); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
+	if r.PathValue("cid") != "" {
+		id, err := pathID(r, "cid", "component")
 		if err != nil {
-			s.writeError(w, r, kefu.Errorf(kefu.ENOTFOUND, "no such component"))
+			s.writeError(w, r, err)
 			return
 		}
 		c.ID, status = id, http.StatusOK
 	}
 	if err := s.eng.SaveComponent(r.Context(), &c); err != nil {
-		if errors.Is(err, kefu.ErrNotFound) {
-			err = kefu.Errorf(kefu.ENOTFOUND, "no such component")
-		}
-		s.writeError(w, r, err)
+		s.writeError(w, r, notFoundAs(err, "component"))
 		return
 	}
 	writeJSON(w, status, &c)
 }
 
 func (s *Server) deleteComponent(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
-	id, _ := strconv.ParseInt(r.PathValue("cid"), 10, 64)
-	err := s.store.Update(r.Context(), func(tx kefu.Tx) error { return tx.DeleteComponent(r.Context(), id) })
-	if errors.Is(err, kefu.ErrNotFound) {
-		err = kefu.Errorf(kefu.ENOTFOUND, "no such component")
+	id, err := pathID(r, "cid", "component")
+	if err == nil {
+		err = s.store.Update(r.Context(), func(tx kefu.Tx) error { return tx.DeleteComponent(r.Context(), id) })
 	}
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, notFoundAs(err, "component"))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
