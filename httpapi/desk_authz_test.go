@@ -1,8 +1,9 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -32,6 +33,7 @@ const (
 	scopeCanned                         // one canned reply: only its owner
 	scopeAdmin                          // admins only
 	scopeSocket                         // the live WebSocket
+	scopeToken                          // a component token check: anyone may ask, the token in the body is the credential
 )
 
 // routeScopes classifies every route. A route missing here fails the test,
@@ -76,6 +78,30 @@ var routeScopes = map[string]routeScope{
 	"PUT /api/admin/apps/{appid}/routing":               scopeAdmin,
 	"GET /api/admin/push-attempts":                      scopeAdmin,
 	"POST /api/admin/messages/{id}/push":                scopeAdmin,
+	// Assistant components (components.go).
+	"GET /api/admin/components":                            scopeAdmin,
+	"POST /api/admin/components":                           scopeAdmin,
+	"PUT /api/admin/components/{cid}":                      scopeAdmin,
+	"DELETE /api/admin/components/{cid}":                   scopeAdmin,
+	"GET /api/desk/conversations/{id}/components":          scopeConversation,
+	"POST /api/desk/conversations/{id}/component-messages": scopeConversation,
+	"POST /api/components/verify":                          scopeToken,
+}
+
+// adminStatus pins what an admin gets, calling with the empty JSON object,
+// from routes where "not refused" says too little.
+var adminStatus = map[string]int{
+	"GET /api/admin/components": http.StatusOK,
+	// {} has no name: the component is invalid.
+	"POST /api/admin/components": http.StatusBadRequest,
+	// The same: the body is validated before the component is looked up.
+	"PUT /api/admin/components/{cid}": http.StatusBadRequest,
+	// The spare component goes (the picker, whose tokens are checked, stays).
+	"DELETE /api/admin/components/{cid}":          http.StatusNoContent,
+	"GET /api/desk/conversations/{id}/components": http.StatusOK,
+	// {} has no method: refused as invalid ("method must be sendMsg") before
+	// component 0 is looked up, so 400 and not 404 — and nothing is sent.
+	"POST /api/desk/conversations/{id}/component-messages": http.StatusBadRequest,
 }
 
 // TestDeskAuthorization calls every desk and admin route, and opens the
@@ -126,16 +152,49 @@ func TestDeskAuthorization(t *testing.T) {
 
 	desks := map[string]*kefutest.Desk{"anonymous": anonymousDesk(s), "otherteam": s.SignIn("otherteam"),
 		"otherapp": s.SignIn("otherapp"), "disabled": s.SignIn("disabled"), "admin": s.SignIn("root")}
-	// Disable after signing in: the cookie they hold must stop working.
 	admin := desks["admin"]
+
+	// Two assistant components: the picker, which the VIP agents use and
+	// whose tokens are checked, and a spare one for the {cid} routes, which
+	// the admin changes and deletes.
+	var picker, spareComp kefu.Component
+	for _, c := range []struct {
+		comp *kefu.Component
+		name string
+	}{{&picker, "Picker"}, {&spareComp, "Spare"}} {
+		if st := admin.Do("POST", "/api/admin/components", map[string]any{"name": c.name, "url": "/components/product-picker",
+			"apps": []string{appA.ID}, "enabled": true}, c.comp); st != http.StatusCreated {
+			t.Fatalf("register the %s component: HTTP %d", c.name, st)
+		}
+	}
+	// The tokens the workspace hands the picker, for the member and for the
+	// agent about to be disabled; both valid now.
+	tokens := componentTokens{client: user.Token, root: admin.Agent.ID}
+	tokens.member = pickerToken(t, memberDesk, conv, picker.ID)
+	tokens.disabled = pickerToken(t, desks["disabled"], conv, picker.ID)
+	for _, tok := range []string{tokens.member, tokens.disabled} {
+		if st, body := rawDeskBody(t, s, anonymousDesk(s), "POST", "/api/components/verify", verifyBody(tok)); st != http.StatusOK {
+			t.Fatalf("verify a fresh token: HTTP %d %s", st, body)
+		}
+	}
+
+	// Disable after signing in: the cookie they hold must stop working.
 	if st := admin.Do("PATCH", fmt.Sprintf("/api/admin/agents/%d", disabled.ID), map[string]any{"disabled": true}, nil); st != http.StatusOK {
 		t.Fatalf("disable: %d", st)
 	}
 
 	routes := httpapi.DeskAndAdminRoutes(s.HTTP)
+	registered := map[string]bool{}
 	for _, r := range routes {
+		registered[r] = true
 		if _, ok := routeScopes[r]; !ok {
 			t.Errorf("route %q has no authorisation case: add it to routeScopes", r)
+		}
+	}
+	// And the other way: a case for a route that is not recorded checks nothing.
+	for r := range routeScopes {
+		if !registered[r] {
+			t.Errorf("routeScopes has %q, which DeskAndAdminRoutes does not list", r)
 		}
 	}
 	// Signing out everywhere ends the caller's session: do it last.
@@ -160,6 +219,8 @@ func TestDeskAuthorization(t *testing.T) {
 				path = strings.Replace(path, "{id}", fmt.Sprint(spare.ID), 1)
 			case strings.Contains(pattern, "/messages/{id}"):
 				path = strings.Replace(path, "{id}", fmt.Sprint(hello.ID), 1)
+			case strings.Contains(pattern, "/components/{cid}"):
+				path = strings.Replace(path, "{cid}", fmt.Sprint(spareComp.ID), 1)
 			}
 			if scope == scopeApp {
 				path += "?appid=" + appA.ID
@@ -177,7 +238,7 @@ func TestDeskAuthorization(t *testing.T) {
 					d = withSameCookies(s, d) // the caller keeps its own session
 				}
 				st, body := rawDesk(t, s, d, method, path)
-				if !expectation(scope, who)(st) {
+				if !expectation(r, scope, who)(st) {
 					t.Errorf("%s as %s: HTTP %d %s", r, who, st, body)
 				}
 				if scope == scopeList && (who == "otherapp" || who == "otherteam") && strings.Contains(body, user.OpenID) {
@@ -186,8 +247,17 @@ func TestDeskAuthorization(t *testing.T) {
 				if st >= 400 && !strings.Contains(body, `"error":{"code":`) {
 					t.Errorf("%s as %s: error not in the JSON shape: %s", r, who, body)
 				}
+				if scope == scopeToken {
+					checkComponentTokens(t, s, d, who, tokens, user.OpenID)
+				}
 			})
 		}
+	}
+	// A component token lasts ten minutes, whoever presents it.
+	s.Clock.Advance(11 * time.Minute)
+	if st, body := rawDeskBody(t, s, anonymousDesk(s), "POST", "/api/components/verify", verifyBody(tokens.member)); st != http.StatusUnauthorized ||
+		!strings.Contains(body, `"code":"unauthorized"`) {
+		t.Errorf("verify an expired token: HTTP %d %s", st, body)
 	}
 	if _, err := s.Store.Agent(ctx, member.ID); err != nil {
 		t.Fatal(err)
@@ -195,7 +265,7 @@ func TestDeskAuthorization(t *testing.T) {
 }
 
 // expectation says which statuses a caller may get from a route of a scope.
-func expectation(scope routeScope, who string) func(int) bool {
+func expectation(route string, scope routeScope, who string) func(int) bool {
 	is := func(codes ...int) func(int) bool {
 		return func(st int) bool {
 			for _, c := range codes {
@@ -207,6 +277,10 @@ func expectation(scope routeScope, who string) func(int) bool {
 		}
 	}
 	allowed := func(st int) bool { return st != 401 && st != 403 && st != 404 && st < 500 }
+	if scope == scopeToken {
+		// The same for everyone, signed in or not: {} carries no token.
+		return is(401)
+	}
 	switch who {
 	case "anonymous", "disabled":
 		if scope == scopePublic {
@@ -221,6 +295,9 @@ func expectation(scope routeScope, who string) func(int) bool {
 	case "admin":
 		if scope == scopeCanned {
 			return is(404) // personal replies are private, even to admins
+		}
+		if st, ok := adminStatus[route]; ok {
+			return is(st)
 		}
 		return allowed
 	}
@@ -244,9 +321,15 @@ func expectation(scope routeScope, who string) func(int) bool {
 // JSON object as the body of changes.
 func rawDesk(t *testing.T, s *kefutest.Server, d *kefutest.Desk, method, path string) (int, string) {
 	t.Helper()
+	return rawDeskBody(t, s, d, method, path, `{}`)
+}
+
+// rawDeskBody is rawDesk with a body of the caller's choosing (none for GET).
+func rawDeskBody(t *testing.T, s *kefutest.Server, d *kefutest.Desk, method, path, reqBody string) (int, string) {
+	t.Helper()
 	var body io.Reader
 	if method != "GET" {
-		body = bytes.NewReader([]byte(`{}`))
+		body = strings.NewReader(reqBody)
 	}
 	req, _ := http.NewRequest(method, s.URL+path, body)
 	req.Header.Set("Content-Type", "application/json")
@@ -304,6 +387,76 @@ func checkSocket(t *testing.T, s *kefutest.Server, d *kefutest.Desk, who string,
 	if want := who == "admin"; saw != want {
 		t.Errorf("%s saw the VIP conversation's events: %v, want %v", who, saw, want)
 	}
+}
+
+// componentTokens are the tokens checked at POST /api/components/verify.
+type componentTokens struct {
+	member   string // the picker's token for the VIP conversation, handed to the member
+	disabled string // the same, handed to the agent disabled since
+	client   string // the VIP customer's own client token: another kind of token
+	root     int64  // the admin's agent ID, to forge the member's token with
+}
+
+// checkComponentTokens presents tokens to POST /api/components/verify as a
+// caller. The caller's session counts for nothing: only a valid token is
+// answered, with its context, and without a fresh token in it.
+func checkComponentTokens(t *testing.T, s *kefutest.Server, d *kefutest.Desk, who string, tokens componentTokens, openID string) {
+	t.Helper()
+	payload, mac, _ := strings.Cut(tokens.member, ".")
+	claims, _ := base64.RawURLEncoding.DecodeString(payload)
+	var c map[string]any
+	if err := json.Unmarshal(claims, &c); err != nil {
+		t.Fatalf("the token's claims: %v", err)
+	}
+	c["a"] = tokens.root // claim to be the admin, under the member's signature
+	claims, _ = json.Marshal(c)
+	asRoot := base64.RawURLEncoding.EncodeToString(claims) + "." + mac
+	cases := []struct {
+		name, token string
+		status      int
+	}{
+		{"the member's token", tokens.member, http.StatusOK},
+		{"a bad signature", tokens.member + "x", http.StatusUnauthorized},
+		{"claims changed under the signature", asRoot, http.StatusUnauthorized},
+		{"a token of an agent since disabled", tokens.disabled, http.StatusUnauthorized},
+		{"a customer's client token", tokens.client, http.StatusUnauthorized},
+		{"garbage", "garbage", http.StatusUnauthorized},
+	}
+	for _, tc := range cases {
+		st, body := rawDeskBody(t, s, d, "POST", "/api/components/verify", verifyBody(tc.token))
+		switch {
+		case st != tc.status:
+			t.Errorf("verify %s as %s: HTTP %d %s, want %d", tc.name, who, st, body, tc.status)
+		case st == http.StatusOK && (!strings.Contains(body, openID) || strings.Contains(body, `"token"`)):
+			t.Errorf("verify %s as %s: %s", tc.name, who, body)
+		case st != http.StatusOK && !strings.Contains(body, `"error":{"code":"unauthorized"`):
+			t.Errorf("verify %s as %s: error not in the JSON shape: %s", tc.name, who, body)
+		}
+	}
+}
+
+func verifyBody(token string) string {
+	b, _ := json.Marshal(map[string]string{"token": token})
+	return string(b)
+}
+
+// pickerToken is the token the workspace hands a desk's agent for the
+// picker component in a conversation.
+func pickerToken(t *testing.T, d *kefutest.Desk, conv, picker int64) string {
+	t.Helper()
+	var list struct {
+		Components []componentView `json:"components"`
+	}
+	if st := d.Do("GET", fmt.Sprintf("/api/desk/conversations/%d/components", conv), nil, &list); st != http.StatusOK {
+		t.Fatalf("components for %s: HTTP %d", d.Agent.Login, st)
+	}
+	for _, c := range list.Components {
+		if c.ID == picker && c.Context.Token != "" {
+			return c.Context.Token
+		}
+	}
+	t.Fatalf("no picker token for %s: %+v", d.Agent.Login, list.Components)
+	return ""
 }
 
 // withSameCookies is a copy of a caller's client with its own cookie jar.

@@ -5,15 +5,20 @@ import "net/http"
 // routeRecorder collects the patterns a route table registers.
 type routeRecorder []string
 
+var _ routeMux = (*routeRecorder)(nil)
+
 func (r *routeRecorder) HandleFunc(pattern string, _ func(http.ResponseWriter, *http.Request)) {
 	*r = append(*r, pattern)
 }
 
 // DeskAndAdminRoutes lists every desk and admin route a server registers,
-// so the authorisation test covers each one, new ones included.
+// the assistant components' routes included (they are desk and admin routes
+// too, registered in their own table), so the authorisation test covers
+// each one, new ones included.
 func DeskAndAdminRoutes(s *Server) []string {
 	var r routeRecorder
 	s.deskRoutes(&r)
 	s.adminRoutes(&r)
+	s.componentRoutes(&r)
 	return r
 }
