@@ -121,7 +121,10 @@ type componentClaims struct {
 	Component    int64 `json:"k"`
 	Conversation int64 `json:"v"`
 	Agent        int64 `json:"a"`
-	Expires      int64 `json:"e"`
+	// AuthVersion is the agent's at issue: signing out everywhere (or a
+	// new password) ends the agent's component tokens with their sessions.
+	AuthVersion int64 `json:"s"`
+	Expires     int64 `json:"e"`
 }
 
 // contextFor builds a component's context for a conversation, its
@@ -133,7 +136,7 @@ func (s *Server) contextFor(comp *kefu.Component, c *kefu.Conversation, cust *ke
 		Customer:     contextCustomer{OpenID: cust.OpenID, Channel: cust.Channel, SDKVersion: cust.SDKVersion, Name: cust.Name, Verified: cust.Verified},
 		Agent:        contextAgent{ID: a.ID, Name: a.Name}, AppID: c.AppID, ExpiresAt: exp}
 	if withToken {
-		ctx.Token = s.sealToken("component", componentClaims{Component: comp.ID, Conversation: c.ID, Agent: a.ID, Expires: exp.Unix()})
+		ctx.Token = s.sealToken("component", componentClaims{Component: comp.ID, Conversation: c.ID, Agent: a.ID, AuthVersion: a.AuthVersion, Expires: exp.Unix()})
 	}
 	return ctx
 }
@@ -217,6 +220,10 @@ func (s *Server) verifyComponentToken(w http.ResponseWriter, r *http.Request) {
 	a, err3 := s.store.Agent(ctx, cl.Agent)
 	if err := errors.Join(err1, err2, err3); err != nil {
 		s.writeError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "the component token refers to something that no longer exists"))
+		return
+	}
+	if a.AuthVersion != cl.AuthVersion {
+		s.writeError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "the agent has signed out since the component token was issued"))
 		return
 	}
 	if !comp.VisibleTo(a, c.AppID, c.TeamID) {

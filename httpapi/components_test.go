@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,5 +145,42 @@ func TestComponentsOverTheDeskAPI(t *testing.T) {
 	rich := web.WaitMessage("the rich message", func(m *kefutest.ClientMessage) bool { return m.Kind == kefu.KindRich })
 	if rich.Rich.HTML != "<b>bold</b>" {
 		t.Errorf("rich html reached the customer as %q", rich.Rich.HTML)
+	}
+}
+
+// A component token ends with the sessions of the agent it was issued to:
+// signing out everywhere refuses it at once, not when it expires.
+func TestComponentTokenEndsWithSignOutEverywhere(t *testing.T) {
+	s := kefutest.NewServer(t, kefutest.Options{})
+	app := s.App("", kefu.PushPlaintext, kefu.PushJSON)
+	s.Agent("root", kefu.RoleAdmin)
+	s.Agent("alice", kefu.RoleAgent, app.ID)
+	root, alice := s.SignIn("root"), s.SignIn("alice")
+	alice.Status(kefu.StatusOnline)
+	var comp kefu.Component
+	if st := root.Do("POST", "/api/admin/components", map[string]any{"name": "Picker", "url": "/components/product-picker",
+		"apps": []string{app.ID}, "enabled": true}, &comp); st != http.StatusCreated {
+		t.Fatalf("register: HTTP %d", st)
+	}
+	user := s.Customer(app.ID, kefu.ChannelWeb, "token-user")
+	user.Say("hi")
+	conv := alice.Queue()[0].ID
+	alice.Accept(conv)
+	var list struct {
+		Components []componentView `json:"components"`
+	}
+	if st := alice.Do("GET", fmt.Sprintf("/api/desk/conversations/%d/components", conv), nil, &list); st != http.StatusOK || len(list.Components) != 1 {
+		t.Fatalf("components: HTTP %d, %d listed", st, len(list.Components))
+	}
+	token := map[string]string{"token": list.Components[0].Context.Token}
+	if st := user.Do("POST", "/api/components/verify", token, nil); st != http.StatusOK {
+		t.Fatalf("verify a fresh token: HTTP %d", st)
+	}
+	if st := alice.Do("POST", "/api/desk/logout-everywhere", nil, nil); st != http.StatusNoContent && st != http.StatusOK {
+		t.Fatalf("sign out everywhere: HTTP %d", st)
+	}
+	var e apiError
+	if st := user.Do("POST", "/api/components/verify", token, &e); st != http.StatusUnauthorized || !strings.Contains(e.Error.Message, "signed out") {
+		t.Errorf("verify after signing out everywhere: HTTP %d %+v, want 401 saying the agent signed out", st, e)
 	}
 }
