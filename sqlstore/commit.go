@@ -146,6 +146,7 @@ func (s *Store) tryBatch(batch []*op, isolate bool) ([]error, error) {
 		return nil, err
 	}
 	t := &txn{reader: reader{q: sqlTx, d: s.dialect, lock: s.dialect.forUpdate, stmts: s.wstmts, tx: sqlTx}, tx: sqlTx}
+	t.reader.flush = t.flushHeld
 	errs := make([]error, len(batch))
 	single := len(batch) == 1
 	savepoints := isolate && !single
@@ -163,6 +164,11 @@ func (s *Store) tryBatch(batch []*op, isolate bool) ([]error, error) {
 			}
 		}
 		err := runOp(o, t)
+		if err == nil && savepoints {
+			// The op's held saves are written inside its savepoint, so
+			// a failure to write them is its own.
+			err = t.writeHeld(ctx)
+		}
 		if err != nil && retryable(err) {
 			sqlTx.Rollback()
 			return nil, err
@@ -182,6 +188,8 @@ func (s *Store) tryBatch(batch []*op, isolate bool) ([]error, error) {
 				return nil, rerr
 			}
 			t.locked = nil // what the op saved is undone
+			t.dropHeld()
+			t.heldErr = nil
 		}
 		if savepoints {
 			if _, err := t.exec(ctx, "RELEASE SAVEPOINT op"); err != nil {
@@ -190,10 +198,28 @@ func (s *Store) tryBatch(batch []*op, isolate bool) ([]error, error) {
 			}
 		}
 	}
+	if err := t.writeHeld(ctx); err != nil {
+		sqlTx.Rollback()
+		switch {
+		case retryable(err):
+			return nil, err
+		case single:
+			errs[0] = err
+			return errs, nil
+		}
+		return nil, errIsolate // whose save failed is found with savepoints
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return nil, err
 	}
 	return errs, nil
+}
+
+// writeHeld writes the held conversation saves and returns the error of
+// this or an earlier flush.
+func (t *txn) writeHeld(ctx context.Context) error {
+	t.flushHeld(ctx)
+	return t.heldErr
 }
 
 // runOp calls the op's function, turning a panic into that op's error so one
@@ -224,4 +250,10 @@ type txn struct {
 	// locked remembers the indexed fields of the conversations locked in
 	// this transaction, as read (see SaveConversation).
 	locked map[int64]convIndexed
+	// held are the conversation saves not yet written, in the order first
+	// saved; heldAt finds one by conversation id; heldErr is a failed
+	// write of them (see held.go).
+	held    []*kefu.Conversation
+	heldAt  map[int64]int
+	heldErr error
 }

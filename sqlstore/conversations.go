@@ -55,7 +55,10 @@ func (r *reader) Conversation(ctx context.Context, id int64) (*kefu.Conversation
 // LockConversation reads a conversation and locks it until commit
 // (SQLite's single writer needs no row lock).
 func (t *txn) LockConversation(ctx context.Context, id int64) (*kefu.Conversation, error) {
-	c, err := scanConversation(t.queryRow(ctx, `SELECT `+conversationColumns+` FROM conversations c WHERE c.id = ?`+t.lock, id))
+	if c := t.heldConversation(id); c != nil {
+		return c, nil // locked already, and saved since: the save is what it is now
+	}
+	c, err := scanConversation(t.queryRowNow(ctx, `SELECT `+conversationColumns+` FROM conversations c WHERE c.id = ?`+t.lock, id))
 	if err != nil {
 		return nil, notFound(err, "lock conversation")
 	}
@@ -104,15 +107,28 @@ func (t *txn) CreateConversation(ctx context.Context, c *kefu.Conversation) erro
 	return nil
 }
 
-// SaveConversation writes every mutable field of a conversation. Most
-// saves (a message in a session) change none of the fields the queue and
-// agent indexes hold; SQLite rewrites an index entry whenever its columns
-// are assigned, changed or not — two more pages written to the WAL per
-// message (kefu bench e2e) — so those columns are left out when they are
-// as the conversation was locked.
+// SaveConversation writes every mutable field of a conversation. A
+// conversation locked in this transaction is held back and written once,
+// before the next statement that might read it or before the commit (see
+// held.go): a message's lock, insert and save thus cost two statements,
+// and a batch's saves of the same conversation one.
 func (t *txn) SaveConversation(ctx context.Context, c *kefu.Conversation) error {
+	if _, ok := t.locked[c.ID]; ok {
+		t.hold(c)
+		return nil
+	}
+	return t.writeConversation(ctx, c)
+}
+
+// writeConversation updates a conversation's row now. Most saves (a message
+// in a session) change none of the fields the queue and agent indexes
+// hold; SQLite rewrites an index entry whenever its columns are assigned,
+// changed or not — two more pages written to the WAL per message (kefu
+// bench e2e) — so those columns are left out when they are as the
+// conversation was locked.
+func (t *txn) writeConversation(ctx context.Context, c *kefu.Conversation) error {
 	if was, ok := t.locked[c.ID]; ok && was == indexedOf(c) {
-		res, err := t.exec(ctx, `UPDATE conversations SET team_id = ?, session_id = ?, last_seq = ?,
+		res, err := t.execNow(ctx, `UPDATE conversations SET team_id = ?, session_id = ?, last_seq = ?,
 			session_from = ?, card = ?, assigned_at = ?, last_activity_at = ?, last_user_at = ?,
 			quota_remaining = ?, quota_until = ?, customer_delivered_seq = ?, customer_read_seq = ?, agent_read_seq = ?,
 			updated_at = ? WHERE id = ?`,
@@ -124,7 +140,7 @@ func (t *txn) SaveConversation(ctx context.Context, c *kefu.Conversation) error 
 		}
 		return mustAffect(res, "save conversation")
 	}
-	res, err := t.exec(ctx, `UPDATE conversations SET state = ?, agent_id = ?, team_id = ?, session_id = ?, last_seq = ?,
+	res, err := t.execNow(ctx, `UPDATE conversations SET state = ?, agent_id = ?, team_id = ?, session_id = ?, last_seq = ?,
 		session_from = ?, card = ?, queued_at = ?, assigned_at = ?, last_activity_at = ?, last_user_at = ?,
 		quota_remaining = ?, quota_until = ?, customer_delivered_seq = ?, customer_read_seq = ?, agent_read_seq = ?,
 		updated_at = ? WHERE id = ?`,

@@ -26,6 +26,10 @@ type reader struct {
 	// is set when q is a transaction on it (see stmtCache).
 	stmts *stmtCache
 	tx    *sql.Tx
+	// flush, inside a batch's transaction, writes the conversation saves
+	// held back so far (see txn.SaveConversation) before a statement that
+	// might read them.
+	flush func(context.Context)
 }
 
 // stmtContext is the context a statement runs under. Inside a batch the
@@ -58,14 +62,16 @@ func (r *reader) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (r *reader) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	ctx = r.stmtContext(ctx)
-	if s := r.stmt(ctx, query); s != nil {
-		return s.ExecContext(ctx, args...)
+	if r.flush != nil {
+		r.flush(ctx)
 	}
-	return r.q.ExecContext(ctx, r.d.rebind(query), args...)
+	return r.execNow(ctx, query, args...)
 }
 
 func (r *reader) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if r.flush != nil {
+		r.flush(ctx)
+	}
 	ctx = r.stmtContext(ctx)
 	if s := r.stmt(ctx, query); s != nil {
 		return s.QueryContext(ctx, args...)
@@ -74,6 +80,24 @@ func (r *reader) query(ctx context.Context, query string, args ...any) (*sql.Row
 }
 
 func (r *reader) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if r.flush != nil {
+		r.flush(ctx)
+	}
+	return r.queryRowNow(ctx, query, args...)
+}
+
+// execNow and queryRowNow run a statement without writing the
+// held-back conversation saves first: only for statements that read no
+// conversation's columns (appending a message, enqueueing a push).
+func (r *reader) execNow(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = r.stmtContext(ctx)
+	if s := r.stmt(ctx, query); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return r.q.ExecContext(ctx, r.d.rebind(query), args...)
+}
+
+func (r *reader) queryRowNow(ctx context.Context, query string, args ...any) *sql.Row {
 	ctx = r.stmtContext(ctx)
 	if s := r.stmt(ctx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)
