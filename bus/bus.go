@@ -8,41 +8,48 @@ import "sync"
 
 // Bus publishes bytes on topics and calls subscribers with them.
 type Bus interface {
-	Publish(topic string, data []byte)
+	// Publish sends data on topic. v, if not nil, is what data encodes, as
+	// the publisher has it: subscribers in the same process may be handed
+	// it, so that they need not decode data again.
+	Publish(topic string, data []byte, v any)
 	// Subscribe calls fn with every message published on topic until the
-	// returned cancel is called. fn must not block: it should hand the data
-	// to its own goroutine (and drop or disconnect if that falls behind).
-	Subscribe(topic string, fn func(data []byte)) (cancel func(), err error)
+	// returned cancel is called. v is the publisher's value when the bus
+	// can hand it over (Local does; NATS, between processes, cannot, and
+	// gives nil) and is shared by every subscriber: fn must not change it.
+	// fn must not block: it should hand the data to its own goroutine (and
+	// drop or disconnect if that falls behind).
+	Subscribe(topic string, fn func(data []byte, v any)) (cancel func(), err error)
 	Close() error
 }
 
 // Local is an in-process bus.
 type Local struct {
 	mu   sync.RWMutex
-	subs map[string]map[*func([]byte)]struct{}
+	subs map[string]map[*func([]byte, any)]struct{}
 }
 
 // NewLocal returns an empty in-process bus.
 func NewLocal() *Local {
-	return &Local{subs: map[string]map[*func([]byte)]struct{}{}}
+	return &Local{subs: map[string]map[*func([]byte, any)]struct{}{}}
 }
 
-// Publish calls every subscriber of topic, in this goroutine.
-func (b *Local) Publish(topic string, data []byte) {
+// Publish calls every subscriber of topic, in this goroutine, with data
+// and v.
+func (b *Local) Publish(topic string, data []byte, v any) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	for fn := range b.subs[topic] {
-		(*fn)(data)
+		(*fn)(data, v)
 	}
 }
 
 // Subscribe registers fn for topic.
-func (b *Local) Subscribe(topic string, fn func([]byte)) (func(), error) {
+func (b *Local) Subscribe(topic string, fn func([]byte, any)) (func(), error) {
 	p := &fn
 	b.mu.Lock()
 	m := b.subs[topic]
 	if m == nil {
-		m = map[*func([]byte)]struct{}{}
+		m = map[*func([]byte, any)]struct{}{}
 		b.subs[topic] = m
 	}
 	m[p] = struct{}{}

@@ -7,16 +7,24 @@ import (
 	"time"
 )
 
-// testBus runs the same checks against any Bus.
-func testBus(t *testing.T, b Bus, flush func()) {
+// testBus runs the same checks against any Bus. handsValues says whether
+// subscribers get the publisher's value (in-process) or nil.
+func testBus(t *testing.T, b Bus, flush func(), handsValues bool) {
 	t.Helper()
 	var mu sync.Mutex
 	got := map[string][]string{}
-	record := func(name string) func([]byte) {
-		return func(d []byte) {
+	record := func(name string) func([]byte, any) {
+		return func(d []byte, v any) {
 			mu.Lock()
 			got[name] = append(got[name], string(d))
 			mu.Unlock()
+			want := any(nil)
+			if handsValues {
+				want = "value of " + string(d)
+			}
+			if v != want {
+				t.Errorf("%s got the value %v with %q, want %v", name, v, d, want)
+			}
 		}
 	}
 	cancelA, err := b.Subscribe("conv.1", record("a"))
@@ -30,8 +38,8 @@ func testBus(t *testing.T, b Bus, flush func()) {
 		t.Fatal(err)
 	}
 	flush()
-	b.Publish("conv.1", []byte("one"))
-	b.Publish("conv.2", []byte("two"))
+	b.Publish("conv.1", []byte("one"), "value of one")
+	b.Publish("conv.2", []byte("two"), "value of two")
 	flush()
 	waitFor(t, func() bool {
 		mu.Lock()
@@ -40,7 +48,7 @@ func testBus(t *testing.T, b Bus, flush func()) {
 	})
 	cancelA()
 	flush()
-	b.Publish("conv.1", []byte("three"))
+	b.Publish("conv.1", []byte("three"), "value of three")
 	flush()
 	waitFor(t, func() bool {
 		mu.Lock()
@@ -69,7 +77,7 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 func TestLocal(t *testing.T) {
-	testBus(t, NewLocal(), func() {})
+	testBus(t, NewLocal(), func() {}, true)
 }
 
 func TestNATS(t *testing.T) {
@@ -86,5 +94,5 @@ func TestNATS(t *testing.T) {
 		if err := b.Flush(); err != nil {
 			t.Fatal(err)
 		}
-	})
+	}, false)
 }

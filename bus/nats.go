@@ -31,17 +31,18 @@ func DialNATS(url, prefix string, log *slog.Logger) (*NATS, error) {
 	return &NATS{nc: nc, prefix: prefix, log: log}, nil
 }
 
-// Publish sends data on the topic's subject. A failure is logged: readers
-// catch up from the store.
-func (b *NATS) Publish(topic string, data []byte) {
+// Publish sends data on the topic's subject (v stays here: subscribers,
+// this node's too, get data alone). A failure is logged: readers catch up
+// from the store.
+func (b *NATS) Publish(topic string, data []byte, _ any) {
 	if err := b.nc.Publish(b.prefix+topic, data); err != nil {
 		b.log.Warn("bus: NATS publish", "topic", topic, "err", err)
 	}
 }
 
 // Subscribe calls fn for each message on the topic's subject.
-func (b *NATS) Subscribe(topic string, fn func([]byte)) (func(), error) {
-	sub, err := b.nc.Subscribe(b.prefix+topic, func(m *nats.Msg) { fn(m.Data) })
+func (b *NATS) Subscribe(topic string, fn func([]byte, any)) (func(), error) {
+	sub, err := b.nc.Subscribe(b.prefix+topic, func(m *nats.Msg) { fn(m.Data, nil) })
 	if err != nil {
 		return nil, fmt.Errorf("bus: subscribe %s: %w", topic, err)
 	}

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -35,10 +36,15 @@ type eventLog struct {
 	events []engine.Event
 }
 
-func (l *eventLog) add(data []byte) {
+func (l *eventLog) add(data []byte, v any) {
 	var ev engine.Event
 	if err := json.Unmarshal(data, &ev); err != nil {
 		panic(err)
+	}
+	// Subscribers in the process may use the event value instead of the
+	// JSON: the two must say the same.
+	if got, err := json.Marshal(v); err != nil || !bytes.Equal(got, data) {
+		panic(fmt.Sprintf("the published value encodes as %s (%v), the published JSON is %s", got, err, data))
 	}
 	l.mu.Lock()
 	l.events = append(l.events, ev)

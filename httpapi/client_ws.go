@@ -114,9 +114,11 @@ type typingState struct {
 }
 
 // onEvent receives the conversation's events from the bus. It must not block.
-func (cs *clientSession) onEvent(data []byte) {
+func (cs *clientSession) onEvent(data []byte, v any) {
 	var ev engine.Event
-	if err := json.Unmarshal(data, &ev); err != nil {
+	if local, ok := v.(*engine.Event); ok {
+		ev = *local // published in this process: no need to decode (read only)
+	} else if err := json.Unmarshal(data, &ev); err != nil {
 		return
 	}
 	cs.mu.Lock()

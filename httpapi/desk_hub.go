@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/kefuhq/kefu/bus"
+	"github.com/kefuhq/kefu/engine"
 )
 
 // deskHub hands engine events to this node's desk connections. Every agent's
@@ -167,13 +168,15 @@ func (h *deskHub) removeLocked(ds *deskSession, topics []string) {
 
 // deliver decodes the routing part of an event once and offers the event
 // to every connection on the topic. It must not block.
-func (t *deskTopic) deliver(data []byte) {
+func (t *deskTopic) deliver(data []byte, v any) {
 	sessions := *t.sessions.Load()
 	if len(sessions) == 0 {
 		return
 	}
 	var ev deskEventHead
-	if err := json.Unmarshal(data, &ev); err != nil {
+	if local, ok := v.(*engine.Event); ok {
+		ev = deskEventHead{Type: local.Type, AppID: local.AppID, TeamID: local.TeamID, Agent: local.Agent}
+	} else if err := json.Unmarshal(data, &ev); err != nil {
 		return
 	}
 	for _, ds := range sessions {

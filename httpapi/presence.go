@@ -191,7 +191,7 @@ func (p *presence) noteLocked() []byte {
 }
 
 func (p *presence) publish(data []byte) {
-	p.s.bus.Publish(presenceTopic, data)
+	p.s.bus.Publish(presenceTopic, data, nil)
 	if f, ok := p.s.bus.(interface{ Flush() error }); ok {
 		if err := f.Flush(); err != nil {
 			p.s.log.Warn("presence: flush the bus", "err", err)
@@ -201,7 +201,7 @@ func (p *presence) publish(data []byte) {
 
 // hear takes a note from the bus (this node's own included). It must not
 // block: it only updates the maps.
-func (p *presence) hear(data []byte) {
+func (p *presence) hear(data []byte, _ any) {
 	var n presenceNote
 	if err := json.Unmarshal(data, &n); err != nil || n.Node == "" {
 		return

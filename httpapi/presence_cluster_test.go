@@ -213,16 +213,16 @@ type linkBus struct {
 	cut atomic.Bool
 }
 
-func (l *linkBus) Publish(topic string, data []byte) {
+func (l *linkBus) Publish(topic string, data []byte, v any) {
 	if !l.cut.Load() {
-		l.Bus.Publish(topic, data)
+		l.Bus.Publish(topic, data, v)
 	}
 }
 
-func (l *linkBus) Subscribe(topic string, fn func([]byte)) (func(), error) {
-	return l.Bus.Subscribe(topic, func(data []byte) {
+func (l *linkBus) Subscribe(topic string, fn func([]byte, any)) (func(), error) {
+	return l.Bus.Subscribe(topic, func(data []byte, v any) {
 		if !l.cut.Load() {
-			fn(data)
+			fn(data, v)
 		}
 	})
 }

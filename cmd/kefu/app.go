@@ -152,4 +152,4 @@ func orDash(s string) string {
 // live client watches.
 type nopBus struct{}
 
-func (nopBus) Publish(string, []byte) {}
+func (nopBus) Publish(string, []byte, any) {}
