@@ -33,6 +33,10 @@ type Tx interface {
 	// LockConversation reads a conversation and locks it until commit.
 	LockConversation(ctx context.Context, id int64) (*Conversation, error)
 	CreateConversation(ctx context.Context, c *Conversation) error
+	// SaveConversation writes c's mutable fields. The store may write the
+	// save of a conversation locked in this transaction later (but before
+	// anything in the transaction reads it, and before the commit): a
+	// failure to write it is then the Update's error, not this call's.
 	SaveConversation(ctx context.Context, c *Conversation) error
 
 	// AppendMessage gives m the conversation's next sequence number and

@@ -156,9 +156,11 @@ func (s *Store) tryBatch(batch []*op, isolate bool) ([]error, error) {
 			continue
 		}
 		// One savepoint name serves every op (they never nest), so its three
-		// statements stay prepared (see stmtCache).
+		// statements stay prepared (see stmtCache). They run without writing
+		// held saves: an op's are written before its release (writeHeld)
+		// and dropped when it is rolled back.
 		if savepoints {
-			if _, err := t.exec(ctx, "SAVEPOINT op"); err != nil {
+			if _, err := t.execNow(ctx, "SAVEPOINT op"); err != nil {
 				sqlTx.Rollback()
 				return nil, err
 			}
@@ -168,6 +170,9 @@ func (s *Store) tryBatch(batch []*op, isolate bool) ([]error, error) {
 			// The op's held saves are written inside its savepoint, so
 			// a failure to write them is its own.
 			err = t.writeHeld(ctx)
+		}
+		if t.heldErr != nil && retryable(t.heldErr) {
+			err = t.heldErr // a deadlock while writing held saves: retry the batch
 		}
 		if err != nil && retryable(err) {
 			sqlTx.Rollback()
@@ -183,7 +188,7 @@ func (s *Store) tryBatch(batch []*op, isolate bool) ([]error, error) {
 				sqlTx.Rollback()
 				return nil, errIsolate
 			}
-			if _, rerr := t.exec(ctx, "ROLLBACK TO SAVEPOINT op"); rerr != nil {
+			if _, rerr := t.execNow(ctx, "ROLLBACK TO SAVEPOINT op"); rerr != nil {
 				sqlTx.Rollback()
 				return nil, rerr
 			}
@@ -192,7 +197,7 @@ func (s *Store) tryBatch(batch []*op, isolate bool) ([]error, error) {
 			t.heldErr = nil
 		}
 		if savepoints {
-			if _, err := t.exec(ctx, "RELEASE SAVEPOINT op"); err != nil {
+			if _, err := t.execNow(ctx, "RELEASE SAVEPOINT op"); err != nil {
 				sqlTx.Rollback()
 				return nil, err
 			}
