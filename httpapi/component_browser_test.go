@@ -388,13 +388,8 @@ func (ts *toolSender) refused(what, typ string, content any, code, reason string
 // rule refuses with its reason, told to the frame and to the agent; the
 // context follows the agent; only registered frames at their origin count.
 func componentRulesFlow(t *testing.T, browser context.Context) {
-	s := kefutest.NewServer(t, kefutest.Options{})
-	app := s.App("", kefu.PushPlaintext, kefu.PushJSON) // no push URL: sessions go straight to the queue
+	s, app, root, alice := adminAndAgent(t)
 	elsewhere := s.App("", kefu.PushPlaintext, kefu.PushJSON)
-	s.Agent("root", kefu.RoleAdmin)
-	s.Agent("alice", kefu.RoleAgent, app.ID)
-	root, alice := s.SignIn("root"), s.SignIn("alice")
-	alice.Status(kefu.StatusOnline)
 	site, forger := newComponentSite(t, s.URL), newComponentSite(t, s.URL)
 	tool := registerComponent(t, root, map[string]any{"name": "Test tool", "url": site.origin + "/tool", "icon": "🧪", "apps": []string{app.ID}, "enabled": true})
 	// Registered (so the workspace may frame it) but for another app: no tab here.
@@ -672,12 +667,7 @@ func productPickerFlow(t *testing.T, browser context.Context) {
 // to a customer in the real widget and one in the simulator, and checks that
 // nothing ran in the workspace, the widget or the simulator.
 func componentHostileFlow(t *testing.T, browser context.Context) {
-	s := kefutest.NewServer(t, kefutest.Options{})
-	app := s.App("", kefu.PushPlaintext, kefu.PushJSON)
-	s.Agent("root", kefu.RoleAdmin)
-	s.Agent("alice", kefu.RoleAgent, app.ID)
-	root, alice := s.SignIn("root"), s.SignIn("alice")
-	alice.Status(kefu.StatusOnline)
+	s, app, root, alice := adminAndAgent(t)
 	site := newComponentSite(t, s.URL)
 	tool := registerComponent(t, root, map[string]any{"name": "Test tool", "url": site.origin + "/tool", "apps": []string{app.ID}, "enabled": true})
 

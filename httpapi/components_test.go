@@ -151,17 +151,8 @@ func TestComponentsOverTheDeskAPI(t *testing.T) {
 // A component token ends with the sessions of the agent it was issued to:
 // signing out everywhere refuses it at once, not when it expires.
 func TestComponentTokenEndsWithSignOutEverywhere(t *testing.T) {
-	s := kefutest.NewServer(t, kefutest.Options{})
-	app := s.App("", kefu.PushPlaintext, kefu.PushJSON)
-	s.Agent("root", kefu.RoleAdmin)
-	s.Agent("alice", kefu.RoleAgent, app.ID)
-	root, alice := s.SignIn("root"), s.SignIn("alice")
-	alice.Status(kefu.StatusOnline)
-	var comp kefu.Component
-	if st := root.Do("POST", "/api/admin/components", map[string]any{"name": "Picker", "url": "/components/product-picker",
-		"apps": []string{app.ID}, "enabled": true}, &comp); st != http.StatusCreated {
-		t.Fatalf("register: HTTP %d", st)
-	}
+	s, app, root, alice := adminAndAgent(t)
+	registerComponent(t, root, map[string]any{"name": "Picker", "url": "/components/product-picker", "apps": []string{app.ID}, "enabled": true})
 	user := s.Customer(app.ID, kefu.ChannelWeb, "token-user")
 	user.Say("hi")
 	conv := alice.Queue()[0].ID
@@ -183,4 +174,18 @@ func TestComponentTokenEndsWithSignOutEverywhere(t *testing.T) {
 	if st := user.Do("POST", "/api/components/verify", token, &e); st != http.StatusUnauthorized || !strings.Contains(e.Error.Message, "signed out") {
 		t.Errorf("verify after signing out everywhere: HTTP %d %+v, want 401 saying the agent signed out", st, e)
 	}
+}
+
+// adminAndAgent starts a server with a mini program without a push URL
+// (sessions go straight to the queue), an admin "root" and an agent "alice"
+// of the app, online; both signed in.
+func adminAndAgent(t *testing.T) (s *kefutest.Server, app *kefu.App, root, alice *kefutest.Desk) {
+	t.Helper()
+	s = kefutest.NewServer(t, kefutest.Options{})
+	app = s.App("", kefu.PushPlaintext, kefu.PushJSON)
+	s.Agent("root", kefu.RoleAdmin)
+	s.Agent("alice", kefu.RoleAgent, app.ID)
+	root, alice = s.SignIn("root"), s.SignIn("alice")
+	alice.Status(kefu.StatusOnline)
+	return s, app, root, alice
 }
