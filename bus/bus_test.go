@@ -1,7 +1,11 @@
 package bus
 
 import (
+	"errors"
+	"io"
+	"net"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -95,4 +99,114 @@ func TestNATS(t *testing.T) {
 			t.Fatal(err)
 		}
 	}, false)
+}
+
+// While NATS is unreachable, Flush says so at once (a workspace opening
+// must not wait out a timeout), and publishing and subscribing go on; once
+// NATS is back, subscriptions work again.
+func TestNATSUnreachable(t *testing.T) {
+	url := os.Getenv("KEFU_TEST_NATS")
+	if url == "" {
+		t.Skip("KEFU_TEST_NATS is not set")
+	}
+	target := strings.TrimPrefix(url, "nats://")
+	p := newCuttableProxy(t, target)
+	b, err := DialNATS("nats://"+p.addr, "kefutest."+t.Name()+".", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Flush(); err != nil {
+		t.Fatalf("flush while connected: %v", err)
+	}
+	p.cut()
+	waitFor(t, b.nc.IsReconnecting)
+	if err := b.Flush(); !errors.Is(err, ErrUnreachable) {
+		t.Fatalf("flush while NATS is unreachable: %v, want ErrUnreachable", err)
+	}
+	got := make(chan string, 1)
+	if _, err := b.Subscribe("conv.9", func(d []byte, _ any) { got <- string(d) }); err != nil {
+		t.Fatalf("subscribe while NATS is unreachable: %v", err)
+	}
+	p.restore()
+	waitFor(t, b.nc.IsConnected)
+	if err := b.Flush(); err != nil {
+		t.Fatalf("flush after reconnecting: %v", err)
+	}
+	b.Publish("conv.9", []byte("back"), nil)
+	select {
+	case d := <-got:
+		if d != "back" {
+			t.Errorf("got %q", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a subscription made while NATS was unreachable got nothing after it came back")
+	}
+}
+
+// cuttableProxy forwards TCP connections to target until cut, which closes
+// them all and refuses new ones until restore.
+type cuttableProxy struct {
+	addr   string
+	target string
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  []net.Conn
+}
+
+func newCuttableProxy(t *testing.T, target string) *cuttableProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cuttableProxy{addr: ln.Addr().String(), target: target}
+	p.serve(ln)
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *cuttableProxy) serve(ln net.Listener) {
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", p.target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { io.Copy(up, c); up.Close() }()
+			go func() { io.Copy(c, up); c.Close() }()
+		}
+	}()
+}
+
+func (p *cuttableProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+func (p *cuttableProxy) restore() {
+	ln, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		panic(err)
+	}
+	p.serve(ln)
 }

@@ -1,8 +1,10 @@
 package bus
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/nats-io/nats.go"
 )
@@ -54,8 +56,23 @@ func (b *NATS) Subscribe(topic string, fn func([]byte, any)) (func(), error) {
 	return func() { sub.Unsubscribe() }, nil
 }
 
-// Flush waits until the server has seen everything published so far.
-func (b *NATS) Flush() error { return b.nc.Flush() }
+// ErrUnreachable is Flush's answer while the connection to NATS is down.
+var ErrUnreachable = errors.New("bus: NATS is unreachable; subscriptions resume when it is back")
+
+// flushTimeout bounds Flush when NATS is reachable but slow to answer.
+const flushTimeout = 2 * time.Second
+
+// Flush waits until the server has seen everything published so far. While
+// the connection is down it answers ErrUnreachable at once, instead of
+// waiting out a timeout: what it would wait for happens on reconnection
+// (the client sends its subscriptions again), and callers — a workspace
+// opening, a presence announcement — should not stall meanwhile.
+func (b *NATS) Flush() error {
+	if b.nc.IsReconnecting() {
+		return ErrUnreachable
+	}
+	return b.nc.FlushTimeout(flushTimeout)
+}
 
 // Close drains subscriptions and closes the connection.
 func (b *NATS) Close() error {
