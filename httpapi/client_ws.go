@@ -134,6 +134,15 @@ func (cs *clientSession) handleLocked(ctx context.Context, ev *engine.Event) {
 	switch ev.Type {
 	case engine.EventMessage:
 		m := ev.Message
+		if m.Seq > cs.lastSeq+1 {
+			// A gap. Events another node published while this one was cut
+			// off from the bus (NATS down) never arrive; messages that are
+			// never published (a customer's enter events) leave one too.
+			// The store has them all, m included.
+			if err := cs.sendBacklog(ctx); err != nil {
+				cs.s.log.Warn("client websocket: fill a gap from the store", "err", err)
+			}
+		}
 		if m.Seq > cs.lastSeq {
 			cs.lastSeq = m.Seq
 			if m.VisibleToUser() {
@@ -220,19 +229,9 @@ func (cs *clientSession) refreshQueuePosition() {
 func (cs *clientSession) sync(ctx context.Context, after int64) bool {
 	s, wc := cs.s, cs.wc
 	cs.lastSeq = after
-	for {
-		msgs, last, err := s.clientBacklog(ctx, cs.cl.Conversation, cs.lastSeq, 500)
-		if err != nil {
-			s.log.Error("client websocket: backlog", "err", err)
-			return false
-		}
-		for _, m := range msgs {
-			wc.sendJSON(messageFrame{Type: "message", Message: m})
-		}
-		if last == cs.lastSeq {
-			break
-		}
-		cs.lastSeq = last
+	if err := cs.sendBacklog(ctx); err != nil {
+		s.log.Error("client websocket: backlog", "err", err)
+		return false
 	}
 	c, err := s.store.Conversation(ctx, cs.cl.Conversation)
 	if err != nil {
@@ -249,6 +248,24 @@ func (cs *clientSession) sync(ctx context.Context, after int64) bool {
 		cs.handleLocked(ctx, &pending[i])
 	}
 	return true
+}
+
+// sendBacklog sends the visible messages stored after the last one sent, up
+// to the newest, and moves lastSeq past them.
+func (cs *clientSession) sendBacklog(ctx context.Context) error {
+	for {
+		msgs, last, err := cs.s.clientBacklog(ctx, cs.cl.Conversation, cs.lastSeq, 500)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			cs.wc.sendJSON(messageFrame{Type: "message", Message: m})
+		}
+		if last == cs.lastSeq {
+			return nil
+		}
+		cs.lastSeq = last
+	}
 }
 
 // clientFrame is any frame a customer's client sends.
