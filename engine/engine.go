@@ -205,28 +205,20 @@ func (e *Engine) publish(ev *Event) {
 // shared: nothing changes those in place.
 func (ev *Event) snapshot() *Event {
 	cp := *ev
-	if ev.Message != nil {
-		m := *ev.Message
-		cp.Message = &m
-	}
-	if ev.Conversation != nil {
-		c := *ev.Conversation
-		cp.Conversation = &c
-	}
-	if ev.Agent != nil {
-		a := *ev.Agent
-		a.PasswordHash = "" // as in the JSON
-		cp.Agent = &a
-	}
-	if ev.Typing != nil {
-		t := *ev.Typing
-		cp.Typing = &t
-	}
-	if ev.Push != nil {
-		p := *ev.Push
-		cp.Push = &p
+	cp.Message, cp.Conversation, cp.Typing, cp.Push = clone(ev.Message), clone(ev.Conversation), clone(ev.Typing), clone(ev.Push)
+	if cp.Agent = clone(ev.Agent); cp.Agent != nil {
+		cp.Agent.PasswordHash = "" // as in the JSON
 	}
 	return &cp
+}
+
+// clone returns a copy of *p, or nil.
+func clone[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	return &c
 }
 
 func (e *Engine) publishMessage(c *kefu.Conversation, m *kefu.Message) {
