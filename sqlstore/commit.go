@@ -119,7 +119,8 @@ func (s *Store) runBatch(batch []*op, isolate bool) (failed bool) {
 			o.done <- fmt.Errorf("sqlstore: commit: %w", err)
 		} else {
 			o.done <- errs[i]
-			failed = failed || errs[i] != nil && len(batch) > 1
+			// An op skipped because its caller gave up is no failure.
+			failed = failed || errs[i] != nil && o.ctx.Err() == nil && len(batch) > 1
 		}
 	}
 	if s.wstmts != nil {
@@ -156,11 +157,9 @@ func (s *Store) tryBatch(batch []*op, isolate bool) ([]error, error) {
 			continue
 		}
 		// One savepoint name serves every op (they never nest), so its three
-		// statements stay prepared (see stmtCache). They run without writing
-		// held saves: an op's are written before its release (writeHeld)
-		// and dropped when it is rolled back.
+		// statements stay prepared (see stmtCache).
 		if savepoints {
-			if _, err := t.execNow(ctx, "SAVEPOINT op"); err != nil {
+			if _, err := t.exec(ctx, "SAVEPOINT op"); err != nil {
 				sqlTx.Rollback()
 				return nil, err
 			}
@@ -188,16 +187,15 @@ func (s *Store) tryBatch(batch []*op, isolate bool) ([]error, error) {
 				sqlTx.Rollback()
 				return nil, errIsolate
 			}
-			if _, rerr := t.execNow(ctx, "ROLLBACK TO SAVEPOINT op"); rerr != nil {
+			if _, rerr := t.exec(ctx, "ROLLBACK TO SAVEPOINT op"); rerr != nil {
 				sqlTx.Rollback()
 				return nil, rerr
 			}
 			t.locked = nil // what the op saved is undone
-			t.dropHeld()
-			t.heldErr = nil
+			t.held, t.heldErr = nil, nil
 		}
 		if savepoints {
-			if _, err := t.execNow(ctx, "RELEASE SAVEPOINT op"); err != nil {
+			if _, err := t.exec(ctx, "RELEASE SAVEPOINT op"); err != nil {
 				sqlTx.Rollback()
 				return nil, err
 			}
@@ -223,7 +221,7 @@ func (s *Store) tryBatch(batch []*op, isolate bool) ([]error, error) {
 // writeHeld writes the held conversation saves and returns the error of
 // this or an earlier flush.
 func (t *txn) writeHeld(ctx context.Context) error {
-	t.flushHeld(ctx)
+	t.flushHeld(ctx, "")
 	return t.heldErr
 }
 
@@ -255,10 +253,8 @@ type txn struct {
 	// locked remembers the indexed fields of the conversations locked in
 	// this transaction, as read (see SaveConversation).
 	locked map[int64]convIndexed
-	// held are the conversation saves not yet written, in the order first
-	// saved; heldAt finds one by conversation id; heldErr is a failed
-	// write of them (see held.go).
-	held    []*kefu.Conversation
-	heldAt  map[int64]int
+	// held are the conversation saves not yet written, by id; heldErr is
+	// a failed write of them (see held.go).
+	held    map[int64]*kefu.Conversation
 	heldErr error
 }

@@ -128,7 +128,7 @@ func (t *txn) SaveConversation(ctx context.Context, c *kefu.Conversation) error 
 // conversation was locked.
 func (t *txn) writeConversation(ctx context.Context, c *kefu.Conversation) error {
 	if was, ok := t.locked[c.ID]; ok && was == indexedOf(c) {
-		res, err := t.execNow(ctx, `UPDATE conversations SET team_id = ?, session_id = ?, last_seq = ?,
+		res, err := t.exec(ctx, `UPDATE conversations SET team_id = ?, session_id = ?, last_seq = ?,
 			session_from = ?, card = ?, assigned_at = ?, last_activity_at = ?, last_user_at = ?,
 			quota_remaining = ?, quota_until = ?, customer_delivered_seq = ?, customer_read_seq = ?, agent_read_seq = ?,
 			updated_at = ? WHERE id = ?`,
@@ -140,7 +140,7 @@ func (t *txn) writeConversation(ctx context.Context, c *kefu.Conversation) error
 		}
 		return mustAffect(res, "save conversation")
 	}
-	res, err := t.execNow(ctx, `UPDATE conversations SET state = ?, agent_id = ?, team_id = ?, session_id = ?, last_seq = ?,
+	res, err := t.exec(ctx, `UPDATE conversations SET state = ?, agent_id = ?, team_id = ?, session_id = ?, last_seq = ?,
 		session_from = ?, card = ?, queued_at = ?, assigned_at = ?, last_activity_at = ?, last_user_at = ?,
 		quota_remaining = ?, quota_until = ?, customer_delivered_seq = ?, customer_read_seq = ?, agent_read_seq = ?,
 		updated_at = ? WHERE id = ?`,

@@ -3,6 +3,9 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/kefuhq/kefu"
 )
@@ -21,28 +24,22 @@ import (
 // batch once, and a conversation locked again after a save is answered
 // from the held copy without reading it.
 //
-// Statements that read no conversation's columns (a message's insert, a
-// push job's) run with saves still held (execNow, queryRowNow); every other
-// statement of the transaction writes them first.
+// Only statements that name the conversations table can read a held save:
+// those write the held saves first (flushHeld); a message's insert, a push
+// job's, the push log's run with them still held.
 
 // hold keeps a copy of c as the conversation's latest save.
 func (t *txn) hold(c *kefu.Conversation) {
-	cp := copyConversation(c)
-	if i, ok := t.heldAt[c.ID]; ok {
-		t.held[i] = cp
-		return
+	if t.held == nil {
+		t.held = map[int64]*kefu.Conversation{}
 	}
-	if t.heldAt == nil {
-		t.heldAt = map[int64]int{}
-	}
-	t.heldAt[c.ID] = len(t.held)
-	t.held = append(t.held, cp)
+	t.held[c.ID] = copyConversation(c)
 }
 
 // heldConversation returns a copy of the held save of conversation id, or nil.
 func (t *txn) heldConversation(id int64) *kefu.Conversation {
-	if i, ok := t.heldAt[id]; ok {
-		return copyConversation(t.held[i])
+	if c, ok := t.held[id]; ok {
+		return copyConversation(c)
 	}
 	return nil
 }
@@ -56,20 +53,17 @@ func copyConversation(c *kefu.Conversation) *kefu.Conversation {
 	return &cp
 }
 
-// dropHeld forgets the held saves (their op was rolled back).
-func (t *txn) dropHeld() {
-	t.held, t.heldAt = nil, nil
-}
-
-// flushHeld writes the held saves. A failure is kept (heldErr) and fails
-// the op or the batch when it ends (see tryBatch): the statement that
-// needed the flush cannot return it.
-func (t *txn) flushHeld(ctx context.Context) {
-	if len(t.held) == 0 || t.heldErr != nil {
+// flushHeld writes the held saves before query, if query may read them (it
+// names the conversations table; "" for the commit and a savepoint's
+// release). A failure is kept (heldErr) and fails the op or the batch when
+// it ends (see tryBatch): the statement that needed the flush cannot return
+// it.
+func (t *txn) flushHeld(ctx context.Context, query string) {
+	if len(t.held) == 0 || t.heldErr != nil || query != "" && !strings.Contains(query, "conversations") {
 		return
 	}
-	held := t.held
-	t.dropHeld()
+	held := slices.Collect(maps.Values(t.held))
+	t.held = nil
 	if t.d == postgresDialect && len(held) > 1 {
 		t.heldErr = t.writeConversations(ctx, held)
 		return
@@ -97,7 +91,7 @@ func (t *txn) writeConversations(ctx context.Context, cs []*kefu.Conversation) e
 		quota[i], until[i] = int64(c.Quota.Remaining), ms(c.Quota.Until)
 		delivered[i], read[i], agentRead[i], updated[i] = c.CustomerDeliveredSeq, c.CustomerReadSeq, c.AgentReadSeq, ms(c.UpdatedAt)
 	}
-	res, err := t.execNow(ctx, `UPDATE conversations AS c SET state = v.state, agent_id = v.agent_id, team_id = v.team_id,
+	res, err := t.exec(ctx, `UPDATE conversations AS c SET state = v.state, agent_id = v.agent_id, team_id = v.team_id,
 		session_id = v.session_id, last_seq = v.last_seq, session_from = v.session_from, card = v.card,
 		queued_at = v.queued_at, assigned_at = v.assigned_at, last_activity_at = v.last_activity_at,
 		last_user_at = v.last_user_at, quota_remaining = v.quota_remaining, quota_until = v.quota_until,

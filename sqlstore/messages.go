@@ -80,8 +80,7 @@ func (t *txn) AppendMessage(ctx context.Context, c *kefu.Conversation, m *kefu.M
 	}
 	m.ConversationID = c.ID
 	m.Seq = c.LastSeq + 1
-	// The insert reads no conversation: held-back saves can wait.
-	err = t.queryRowNow(ctx, `INSERT INTO messages (conversation_id, seq, client_msg_id, sender, agent_id, kind, internal, phase,
+	err = t.queryRow(ctx, `INSERT INTO messages (conversation_id, seq, client_msg_id, sender, agent_id, kind, internal, phase,
 		push, source, body, search_text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING RETURNING id`,
 		m.ConversationID, m.Seq, m.ClientMsgID, m.Sender, m.AgentID, m.Kind, m.Internal, m.Phase, m.Push, m.Source,

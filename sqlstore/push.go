@@ -29,7 +29,7 @@ func scanPushJob(s scanner) (*kefu.PushJob, error) {
 // conversation's head when the conversation has no other job; callers hold
 // the conversation's lock (see DeletePushJob).
 func (t *txn) EnqueuePush(ctx context.Context, j *kefu.PushJob) error {
-	err := t.queryRowNow(ctx, `INSERT INTO push_outbox (app_id, conversation_id, message_id, tries, next_at, lease_until, created_at, head)
+	err := t.queryRow(ctx, `INSERT INTO push_outbox (app_id, conversation_id, message_id, tries, next_at, lease_until, created_at, head)
 		VALUES (?, ?, ?, ?, ?, ?, ?, NOT EXISTS (SELECT 1 FROM push_outbox WHERE conversation_id = ?)) RETURNING id`,
 		j.AppID, j.ConversationID, j.MessageID, j.Tries, ms(j.NextAt), ms(j.LeaseUntil), ms(j.CreatedAt), j.ConversationID).Scan(&j.ID)
 	if err != nil {

@@ -27,9 +27,9 @@ type reader struct {
 	stmts *stmtCache
 	tx    *sql.Tx
 	// flush, inside a batch's transaction, writes the conversation saves
-	// held back so far (see txn.SaveConversation) before a statement that
-	// might read them.
-	flush func(context.Context)
+	// held back so far (see held.go) before a statement that might read
+	// them.
+	flush func(ctx context.Context, query string)
 }
 
 // stmtContext is the context a statement runs under. Inside a batch the
@@ -63,14 +63,18 @@ func (r *reader) stmt(ctx context.Context, query string) *sql.Stmt {
 
 func (r *reader) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if r.flush != nil {
-		r.flush(ctx)
+		r.flush(ctx, query)
 	}
-	return r.execNow(ctx, query, args...)
+	ctx = r.stmtContext(ctx)
+	if s := r.stmt(ctx, query); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return r.q.ExecContext(ctx, r.d.rebind(query), args...)
 }
 
 func (r *reader) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if r.flush != nil {
-		r.flush(ctx)
+		r.flush(ctx, query)
 	}
 	ctx = r.stmtContext(ctx)
 	if s := r.stmt(ctx, query); s != nil {
@@ -81,22 +85,13 @@ func (r *reader) query(ctx context.Context, query string, args ...any) (*sql.Row
 
 func (r *reader) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	if r.flush != nil {
-		r.flush(ctx)
+		r.flush(ctx, query)
 	}
 	return r.queryRowNow(ctx, query, args...)
 }
 
-// execNow and queryRowNow run a statement without writing the
-// held-back conversation saves first: only for statements that read no
-// conversation's columns (appending a message, enqueueing a push).
-func (r *reader) execNow(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	ctx = r.stmtContext(ctx)
-	if s := r.stmt(ctx, query); s != nil {
-		return s.ExecContext(ctx, args...)
-	}
-	return r.q.ExecContext(ctx, r.d.rebind(query), args...)
-}
-
+// queryRowNow runs a query without writing the held conversation saves
+// first: for locking a conversation that is not held.
 func (r *reader) queryRowNow(ctx context.Context, query string, args ...any) *sql.Row {
 	ctx = r.stmtContext(ctx)
 	if s := r.stmt(ctx, query); s != nil {

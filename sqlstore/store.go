@@ -8,6 +8,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -109,7 +110,7 @@ func openSQLite(path string) (*Store, error) {
 	}
 	// synchronous(FULL): a commit is on disk before it is acknowledged, even
 	// across a power cut; group commit pays for it.
-	const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
+	const pragmas = "_pragma=busy_timeout(" + sqliteBusyMS + ")&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
 	// wal_autocheckpoint(0): the committer no longer copies the WAL back
 	// into the database file itself, in the middle of a commit (a stall of
 	// every acknowledgement, kefu bench crowd); checkpointLoop does it from
@@ -253,8 +254,16 @@ func (s *Store) restartWAL() {
 	if conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &done) == nil && busy == 0 {
 		s.walFrames.Store(0)
 	}
-	conn.ExecContext(ctx, `PRAGMA busy_timeout = 10000`)
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = `+sqliteBusyMS); err != nil {
+		// Left at 5 ms, the connection would fail writes that wait for a
+		// checkpoint: drop it, and the next one opens with the DSN's.
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
 }
+
+// sqliteBusyMS is how long, in milliseconds, a SQLite connection waits for
+// a lock before failing.
+const sqliteBusyMS = "10000"
 
 // migrate applies the embedded migrations of the store's engine that have
 // not been applied yet, each in its own transaction, in file-name order.
