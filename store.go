@@ -144,7 +144,6 @@ type Reader interface {
 	RoutingRules(ctx context.Context, appID string) ([]RoutingRule, error)
 
 	DuePushJobs(ctx context.Context, now time.Time, limit int) ([]*PushJob, error)
-	PushJob(ctx context.Context, id int64) (*PushJob, error)
 	PushAttempts(ctx context.Context, f PushLogFilter) ([]*PushAttempt, error)
 
 	Media(ctx context.Context, id string) (*Media, error)

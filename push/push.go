@@ -153,8 +153,11 @@ func (w *Worker) Run(ctx context.Context) {
 					}
 				}()
 			}
-			if len(jobs) == free {
-				continue // there may be more
+			if len(jobs) > 0 {
+				// There may be more: a claim takes at most what was asked
+				// and perhaps fewer (the store rounds the limit down). An
+				// empty outbox costs the next claim a read, not a commit.
+				continue
 			}
 		}
 		select {
@@ -193,7 +196,7 @@ func (w *Worker) deliver(j *kefu.PushJob, claimNext bool, lease time.Duration) *
 		return nil
 	}
 	if a.Result == kefu.PushFailed && j.Tries < engine.MaxPushTries {
-		time.AfterFunc(w.cfg.RetryDelay, w.Wake)
+		w.clock.AfterFunc(w.cfg.RetryDelay, w.Wake) // the clock RetryAt was read from
 	}
 	if len(next) == 0 {
 		return nil

@@ -68,15 +68,6 @@ func (t *txn) DeletePushJob(ctx context.Context, id int64) error {
 	return nil
 }
 
-// PushJob reads a job.
-func (r *reader) PushJob(ctx context.Context, id int64) (*kefu.PushJob, error) {
-	j, err := scanPushJob(r.queryRow(ctx, `SELECT `+pushJobColumns+` FROM push_outbox WHERE id = ?`, id))
-	if err != nil {
-		return nil, notFound(err, "read push job")
-	}
-	return j, nil
-}
-
 // DuePushJobs lists jobs whose time has come and whose lease (if any) has
 // run out, oldest first — only the head of each conversation, so a
 // conversation's pushes reach the developer in order, retries included.
