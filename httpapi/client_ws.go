@@ -55,8 +55,8 @@ type clientSession struct {
 	names agentNames
 
 	mu         sync.Mutex
-	synced     bool           // the backlog has been sent
-	pending    []engine.Event // live events that arrived while the backlog was sent
+	synced     bool           // the backlog has been sent, and no gap is being filled
+	pending    []engine.Event // live events that arrived meanwhile, in order
 	lastSeq    int64          // highest message seq sent
 	state      client.State   // last state sent
 	stateAgent int64          // the agent of the last state sent
@@ -123,26 +123,70 @@ func (cs *clientSession) onEvent(data []byte, v any) {
 	}
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
+	cs.deliverLocked(cs.wc.ctx, &ev)
+}
+
+// deliverLocked handles an event, or queues it while the backlog or a gap
+// is being sent. A message after a gap in sequence numbers starts filling
+// the gap: events another node published while this one was cut off from
+// the bus (NATS down) never arrive, and messages that are never published
+// (a customer's enter events) leave one too; the store has them all.
+func (cs *clientSession) deliverLocked(ctx context.Context, ev *engine.Event) {
 	if !cs.synced {
-		cs.pending = append(cs.pending, ev)
+		cs.pending = append(cs.pending, *ev)
 		return
 	}
-	cs.handleLocked(cs.wc.ctx, &ev)
+	if ev.Type == engine.EventMessage && ev.Message.Seq > cs.lastSeq+1 {
+		cs.synced = false
+		cs.pending = append(cs.pending, *ev)
+		go cs.fillGap(ctx, ev.Message.Seq-1)
+		return
+	}
+	cs.handleLocked(ctx, ev)
+}
+
+// fillGap sends the messages after the last one sent up to seq to, then
+// the events queued meanwhile. It reads the store on a goroutine of its
+// own: the bus's, which delivers the events, must not wait.
+func (cs *clientSession) fillGap(ctx context.Context, to int64) {
+	cs.mu.Lock()
+	after := cs.lastSeq // no other writer while !synced
+	cs.mu.Unlock()
+	msgs, err := cs.s.store.Messages(ctx, cs.cl.Conversation, after, to, 0)
+	if err != nil {
+		cs.s.log.Warn("client websocket: fill a gap from the store", "err", err)
+	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	for _, m := range msgs {
+		cs.lastSeq = m.Seq
+		if m.VisibleToUser() {
+			cs.wc.sendJSON(messageFrame{Type: "message", Message: cs.s.clientMessageOf(ctx, m, cs.names)})
+		}
+	}
+	if len(msgs) == 0 {
+		// Unreadable now: skip the gap rather than try again at once; the
+		// client gets it when it next connects.
+		cs.lastSeq = max(cs.lastSeq, to)
+	}
+	cs.drainLocked(ctx)
+}
+
+// drainLocked ends a backlog or a gap: it delivers the queued events in
+// order (one of them may start filling another gap, which queues the rest
+// again).
+func (cs *clientSession) drainLocked(ctx context.Context) {
+	pending := cs.pending
+	cs.pending, cs.synced = nil, true
+	for i := range pending {
+		cs.deliverLocked(ctx, &pending[i])
+	}
 }
 
 func (cs *clientSession) handleLocked(ctx context.Context, ev *engine.Event) {
 	switch ev.Type {
 	case engine.EventMessage:
 		m := ev.Message
-		if m.Seq > cs.lastSeq+1 {
-			// A gap. Events another node published while this one was cut
-			// off from the bus (NATS down) never arrive; messages that are
-			// never published (a customer's enter events) leave one too.
-			// The store has them all, m included.
-			if err := cs.sendBacklog(ctx); err != nil {
-				cs.s.log.Warn("client websocket: fill a gap from the store", "err", err)
-			}
-		}
 		if m.Seq > cs.lastSeq {
 			cs.lastSeq = m.Seq
 			if m.VisibleToUser() {
@@ -229,9 +273,19 @@ func (cs *clientSession) refreshQueuePosition() {
 func (cs *clientSession) sync(ctx context.Context, after int64) bool {
 	s, wc := cs.s, cs.wc
 	cs.lastSeq = after
-	if err := cs.sendBacklog(ctx); err != nil {
-		s.log.Error("client websocket: backlog", "err", err)
-		return false
+	for {
+		msgs, last, err := s.clientBacklog(ctx, cs.cl.Conversation, cs.lastSeq, 500)
+		if err != nil {
+			s.log.Error("client websocket: backlog", "err", err)
+			return false
+		}
+		for _, m := range msgs {
+			wc.sendJSON(messageFrame{Type: "message", Message: m})
+		}
+		if last == cs.lastSeq {
+			break
+		}
+		cs.lastSeq = last
 	}
 	c, err := s.store.Conversation(ctx, cs.cl.Conversation)
 	if err != nil {
@@ -241,31 +295,8 @@ func (cs *clientSession) sync(ctx context.Context, after int64) bool {
 	defer cs.mu.Unlock()
 	cs.sendStateLocked(ctx, c, true)
 	wc.sendJSON(map[string]any{"type": "synced", "last_seq": cs.lastSeq})
-	cs.synced = true
-	pending := cs.pending
-	cs.pending = nil
-	for i := range pending {
-		cs.handleLocked(ctx, &pending[i])
-	}
+	cs.drainLocked(ctx)
 	return true
-}
-
-// sendBacklog sends the visible messages stored after the last one sent, up
-// to the newest, and moves lastSeq past them.
-func (cs *clientSession) sendBacklog(ctx context.Context) error {
-	for {
-		msgs, last, err := cs.s.clientBacklog(ctx, cs.cl.Conversation, cs.lastSeq, 500)
-		if err != nil {
-			return err
-		}
-		for _, m := range msgs {
-			cs.wc.sendJSON(messageFrame{Type: "message", Message: m})
-		}
-		if last == cs.lastSeq {
-			return nil
-		}
-		cs.lastSeq = last
-	}
 }
 
 // clientFrame is any frame a customer's client sends.
