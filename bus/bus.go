@@ -22,6 +22,16 @@ type Bus interface {
 	Close() error
 }
 
+// Flush waits until the bus's server has seen everything published so far,
+// for a bus that has one (NATS); after it, a new subscription gets
+// everything any node publishes. Other buses have nothing to wait for.
+func Flush(b Bus) error {
+	if f, ok := b.(interface{ Flush() error }); ok {
+		return f.Flush()
+	}
+	return nil
+}
+
 // Local is an in-process bus.
 type Local struct {
 	mu   sync.RWMutex

@@ -81,7 +81,12 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 func TestLocal(t *testing.T) {
-	testBus(t, NewLocal(), func() {}, true)
+	b := NewLocal()
+	testBus(t, b, func() {
+		if err := Flush(b); err != nil { // nothing to wait for
+			t.Fatal(err)
+		}
+	}, true)
 }
 
 func TestNATS(t *testing.T) {
@@ -121,7 +126,7 @@ func TestNATSUnreachable(t *testing.T) {
 	}
 	p.cut()
 	waitFor(t, b.nc.IsReconnecting)
-	if err := b.Flush(); !errors.Is(err, ErrUnreachable) {
+	if err := Flush(b); !errors.Is(err, ErrUnreachable) {
 		t.Fatalf("flush while NATS is unreachable: %v, want ErrUnreachable", err)
 	}
 	got := make(chan string, 1)

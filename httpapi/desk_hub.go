@@ -35,11 +35,6 @@ type deskTopic struct {
 	sessions atomic.Pointer[[]*deskSession]
 }
 
-// flusher is a bus that can wait until its server has seen what was sent
-// (bus.NATS): after it, a new subscription gets everything published
-// anywhere.
-type flusher interface{ Flush() error }
-
 func newDeskHub(b bus.Bus) *deskHub {
 	return &deskHub{bus: b, topics: map[string]*deskTopic{}, joined: map[*deskSession][]string{}}
 }
@@ -101,12 +96,12 @@ func (h *deskHub) set(ds *deskSession, topics []string, first bool) (changed boo
 	h.removeLocked(ds, gone)
 	h.joined[ds] = slices.Collect(maps.Keys(want))
 	h.mu.Unlock()
-	if f, ok := h.bus.(flusher); ok && subscribed {
+	if subscribed {
 		// Until the server has the new subscription, what other nodes
 		// publish on it is not sent here; the workspace, told to reload
 		// once this returns, would miss it. If the server is unreachable
 		// the subscription still stands, and starts when it is back.
-		if err := f.Flush(); err != nil {
+		if err := bus.Flush(h.bus); err != nil {
 			ds.s.log.Warn("desk websocket: confirm subscriptions", "err", err)
 		}
 	}

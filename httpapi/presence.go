@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/bus"
 )
 
 // DefaultPresenceGrace is how long an agent may be without a desk
@@ -192,10 +193,8 @@ func (p *presence) noteLocked() []byte {
 
 func (p *presence) publish(data []byte) {
 	p.s.bus.Publish(presenceTopic, data, nil)
-	if f, ok := p.s.bus.(interface{ Flush() error }); ok {
-		if err := f.Flush(); err != nil {
-			p.s.log.Warn("presence: flush the bus", "err", err)
-		}
+	if err := bus.Flush(p.s.bus); err != nil {
+		p.s.log.Warn("presence: flush the bus", "err", err)
 	}
 }
 

@@ -7,7 +7,6 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -33,9 +32,6 @@ type Config struct {
 	// PresenceGrace is how long an agent may be without a workspace
 	// connection before being set offline (default DefaultPresenceGrace).
 	PresenceGrace time.Duration
-	// NodeID names this node to the others sharing the bus (default: a
-	// random one, new at every start, so a restarted node is a new node).
-	NodeID string
 }
 
 // Deps is what the server needs from the rest of Kefu.
@@ -90,10 +86,9 @@ func New(d Deps) *Server {
 	s := &Server{eng: d.Engine, store: d.Engine.Store(), bus: d.Bus, clock: d.Engine.Clock(), log: d.Log, key: d.Key,
 		verifyURL: d.VerifyURL, web: d.Web, ready: d.Ready, cfg: d.Config, metrics: newMetrics(),
 		conns: map[*wsConn]struct{}{}, desk: newDeskHub(d.Bus)}
-	if s.cfg.NodeID == "" {
-		s.cfg.NodeID = engine.NewAlnum(12)
-	}
-	s.presence = newPresence(s, s.cfg.NodeID, d.Config.PresenceGrace)
+	// A new identity at every start: a restarted node is a new node to the
+	// others (its announcements' sequence starts again).
+	s.presence = newPresence(s, engine.NewAlnum(12), d.Config.PresenceGrace)
 	mux := http.NewServeMux()
 	s.routes(mux)
 	s.handler = s.recoverPanics(s.observe(securityHeaders(mux)))
@@ -102,14 +97,21 @@ func New(d Deps) *Server {
 
 // Run does the server's background work until ctx is done: it tells the
 // other nodes which agents have a workspace open here and sets offline the
-// agents that have none open anywhere (see presence).
-func (s *Server) Run(ctx context.Context) error {
-	if err := s.presence.start(); err != nil {
-		return fmt.Errorf("httpapi: presence: %w", err)
+// agents that have none open anywhere (see presence). Presence must run on
+// every node — the others know this node's agents only from its
+// announcements — so if it cannot start (the store or the bus unreachable
+// at boot), it is tried again every second rather than left off.
+func (s *Server) Run(ctx context.Context) {
+	for err := s.presence.start(); err != nil; err = s.presence.start() {
+		s.log.Error("presence: start; trying again in a second", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
 	}
 	<-ctx.Done()
 	s.presence.stop()
-	return nil
 }
 
 // Handler returns the root handler.

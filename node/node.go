@@ -181,12 +181,7 @@ func (n *Node) Start() {
 		ErrorLog: slog.NewLogLogger(n.cfg.Log.Handler(), slog.LevelWarn)}
 	n.wg.Add(4)
 	go func() { defer n.wg.Done(); n.Engine.Run(ctx) }()
-	go func() {
-		defer n.wg.Done()
-		if err := n.HTTP.Run(ctx); err != nil {
-			n.cfg.Log.Error("http background work stopped", "err", err)
-		}
-	}()
+	go func() { defer n.wg.Done(); n.HTTP.Run(ctx) }()
 	go func() { defer n.wg.Done(); n.Pusher.Run(ctx) }()
 	go func() {
 		defer n.wg.Done()
