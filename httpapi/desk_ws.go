@@ -52,6 +52,7 @@ type deskSession struct {
 	// it and will read the store after everything seen so far.
 	refreshMu      sync.Mutex
 	refreshPending atomic.Bool
+	appAdded       atomic.Bool // an app was added since the last refresh (admins listen to every app)
 }
 
 func (ds *deskSession) run() {
@@ -125,6 +126,7 @@ func (ds *deskSession) onEvent(ev *deskEventHead, data []byte) {
 	switch ev.Type {
 	case engine.EventApp:
 		if a.Role == kefu.RoleAdmin {
+			ds.appAdded.Store(true)
 			ds.refreshSoon() // a new app to listen to
 		}
 		return
@@ -173,6 +175,14 @@ func (ds *deskSession) refresh() {
 	a, err := s.store.Agent(ctx, old.ID)
 	if err != nil || a.Disabled || a.AuthVersion != old.AuthVersion {
 		ds.wc.close(websocket.StatusPolicyViolation, "signed out")
+		return
+	}
+	if sameView(old, a) && !ds.appAdded.Swap(false) {
+		// The agent's own status or load changed (every accept, close
+		// and transfer says so): the same topics, nothing to reload.
+		ds.mu.Lock()
+		ds.agent = a
+		ds.mu.Unlock()
 		return
 	}
 	topics, err := s.deskTopics(ctx, a)
