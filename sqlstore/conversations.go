@@ -120,6 +120,62 @@ func (t *txn) SaveConversation(ctx context.Context, c *kefu.Conversation) error 
 	return t.writeConversation(ctx, c)
 }
 
+// savedField is a column a conversation's save writes.
+type savedField struct {
+	col     string
+	text    bool // TEXT, else BIGINT
+	indexed bool // in the queue or agent index (see writeConversation)
+	val     func(c *kefu.Conversation) any
+}
+
+// savedFields are the columns of SaveConversation, the one list its
+// statements are made from.
+var savedFields = []savedField{
+	{"state", true, true, func(c *kefu.Conversation) any { return string(c.State) }},
+	{"agent_id", false, true, func(c *kefu.Conversation) any { return c.AgentID }},
+	{"team_id", false, false, func(c *kefu.Conversation) any { return c.TeamID }},
+	{"session_id", false, false, func(c *kefu.Conversation) any { return c.SessionID }},
+	{"last_seq", false, false, func(c *kefu.Conversation) any { return c.LastSeq }},
+	{"session_from", true, false, func(c *kefu.Conversation) any { return c.SessionFrom }},
+	{"card", true, false, func(c *kefu.Conversation) any { return cardJSON(c.Card) }},
+	{"queued_at", false, true, func(c *kefu.Conversation) any { return ms(c.QueuedAt) }},
+	{"assigned_at", false, false, func(c *kefu.Conversation) any { return ms(c.AssignedAt) }},
+	{"last_activity_at", false, false, func(c *kefu.Conversation) any { return ms(c.LastActivityAt) }},
+	{"last_user_at", false, false, func(c *kefu.Conversation) any { return ms(c.LastUserAt) }},
+	{"quota_remaining", false, false, func(c *kefu.Conversation) any { return int64(c.Quota.Remaining) }},
+	{"quota_until", false, false, func(c *kefu.Conversation) any { return ms(c.Quota.Until) }},
+	{"customer_delivered_seq", false, false, func(c *kefu.Conversation) any { return c.CustomerDeliveredSeq }},
+	{"customer_read_seq", false, false, func(c *kefu.Conversation) any { return c.CustomerReadSeq }},
+	{"agent_read_seq", false, false, func(c *kefu.Conversation) any { return c.AgentReadSeq }},
+	{"updated_at", false, false, func(c *kefu.Conversation) any { return ms(c.UpdatedAt) }},
+}
+
+// The statements of a save: every column, all but the indexed ones, and
+// (PostgreSQL) every column of several conversations passed as arrays.
+var saveAll, saveUnindexed, saveMany = saveStatements()
+
+func saveStatements() (all, unindexed, many string) {
+	var set, setUnindexed, setMany, arrays, names []string
+	for _, f := range savedFields {
+		set = append(set, f.col+" = ?")
+		if !f.indexed {
+			setUnindexed = append(setUnindexed, f.col+" = ?")
+		}
+		setMany = append(setMany, f.col+" = v."+f.col)
+		typ := "bigint"
+		if f.text {
+			typ = "text"
+		}
+		arrays = append(arrays, "?::"+typ+"[]")
+		names = append(names, f.col)
+	}
+	all = `UPDATE conversations SET ` + strings.Join(set, ", ") + ` WHERE id = ?`
+	unindexed = `UPDATE conversations SET ` + strings.Join(setUnindexed, ", ") + ` WHERE id = ?`
+	many = `UPDATE conversations AS c SET ` + strings.Join(setMany, ", ") +
+		` FROM unnest(?::bigint[], ` + strings.Join(arrays, ", ") + `) AS v(id, ` + strings.Join(names, ", ") + `) WHERE c.id = v.id`
+	return all, unindexed, many
+}
+
 // writeConversation updates a conversation's row now. Most saves (a message
 // in a session) change none of the fields the queue and agent indexes
 // hold; SQLite rewrites an index entry whenever its columns are assigned,
@@ -127,33 +183,26 @@ func (t *txn) SaveConversation(ctx context.Context, c *kefu.Conversation) error 
 // bench e2e) — so those columns are left out when they are as the
 // conversation was locked.
 func (t *txn) writeConversation(ctx context.Context, c *kefu.Conversation) error {
-	if was, ok := t.locked[c.ID]; ok && was == indexedOf(c) {
-		res, err := t.exec(ctx, `UPDATE conversations SET team_id = ?, session_id = ?, last_seq = ?,
-			session_from = ?, card = ?, assigned_at = ?, last_activity_at = ?, last_user_at = ?,
-			quota_remaining = ?, quota_until = ?, customer_delivered_seq = ?, customer_read_seq = ?, agent_read_seq = ?,
-			updated_at = ? WHERE id = ?`,
-			c.TeamID, c.SessionID, c.LastSeq, c.SessionFrom, cardJSON(c.Card),
-			ms(c.AssignedAt), ms(c.LastActivityAt), ms(c.LastUserAt), c.Quota.Remaining, ms(c.Quota.Until),
-			c.CustomerDeliveredSeq, c.CustomerReadSeq, c.AgentReadSeq, ms(c.UpdatedAt), c.ID)
-		if err != nil {
-			return fmt.Errorf("sqlstore: save conversation: %w", err)
-		}
-		return mustAffect(res, "save conversation")
+	was, locked := t.locked[c.ID]
+	every := !locked || was != indexedOf(c)
+	query := saveUnindexed
+	if every {
+		query = saveAll
 	}
-	res, err := t.exec(ctx, `UPDATE conversations SET state = ?, agent_id = ?, team_id = ?, session_id = ?, last_seq = ?,
-		session_from = ?, card = ?, queued_at = ?, assigned_at = ?, last_activity_at = ?, last_user_at = ?,
-		quota_remaining = ?, quota_until = ?, customer_delivered_seq = ?, customer_read_seq = ?, agent_read_seq = ?,
-		updated_at = ? WHERE id = ?`,
-		c.State, c.AgentID, c.TeamID, c.SessionID, c.LastSeq, c.SessionFrom, cardJSON(c.Card), ms(c.QueuedAt),
-		ms(c.AssignedAt), ms(c.LastActivityAt), ms(c.LastUserAt), c.Quota.Remaining, ms(c.Quota.Until),
-		c.CustomerDeliveredSeq, c.CustomerReadSeq, c.AgentReadSeq, ms(c.UpdatedAt), c.ID)
+	args := make([]any, 0, len(savedFields)+1)
+	for _, f := range savedFields {
+		if every || !f.indexed {
+			args = append(args, f.val(c))
+		}
+	}
+	res, err := t.exec(ctx, query, append(args, c.ID)...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: save conversation: %w", err)
 	}
 	if err := mustAffect(res, "save conversation"); err != nil {
 		return err
 	}
-	if _, ok := t.locked[c.ID]; ok {
+	if locked {
 		t.locked[c.ID] = indexedOf(c)
 	}
 	return nil

@@ -77,35 +77,30 @@ func (t *txn) flushHeld(ctx context.Context, query string) {
 }
 
 // writeConversations updates several locked conversations in one
-// PostgreSQL statement, their fields passed as arrays.
+// PostgreSQL statement, their fields passed as arrays (saveMany).
 func (t *txn) writeConversations(ctx context.Context, cs []*kefu.Conversation) error {
 	n := len(cs)
-	ids, agents, teams, sessions, seqs := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-	states, froms, cards := make([]string, n), make([]string, n), make([]string, n)
-	queued, assigned, activity, user := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-	quota, until, delivered, read, agentRead, updated := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	ids := make([]int64, n)
 	for i, c := range cs {
-		ids[i], states[i], agents[i], teams[i], sessions[i], seqs[i] = c.ID, string(c.State), c.AgentID, c.TeamID, c.SessionID, c.LastSeq
-		froms[i], cards[i] = c.SessionFrom, cardJSON(c.Card)
-		queued[i], assigned[i], activity[i], user[i] = ms(c.QueuedAt), ms(c.AssignedAt), ms(c.LastActivityAt), ms(c.LastUserAt)
-		quota[i], until[i] = int64(c.Quota.Remaining), ms(c.Quota.Until)
-		delivered[i], read[i], agentRead[i], updated[i] = c.CustomerDeliveredSeq, c.CustomerReadSeq, c.AgentReadSeq, ms(c.UpdatedAt)
+		ids[i] = c.ID
 	}
-	res, err := t.exec(ctx, `UPDATE conversations AS c SET state = v.state, agent_id = v.agent_id, team_id = v.team_id,
-		session_id = v.session_id, last_seq = v.last_seq, session_from = v.session_from, card = v.card,
-		queued_at = v.queued_at, assigned_at = v.assigned_at, last_activity_at = v.last_activity_at,
-		last_user_at = v.last_user_at, quota_remaining = v.quota_remaining, quota_until = v.quota_until,
-		customer_delivered_seq = v.customer_delivered_seq, customer_read_seq = v.customer_read_seq,
-		agent_read_seq = v.agent_read_seq, updated_at = v.updated_at
-		FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[],
-			?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],
-			?::bigint[], ?::bigint[])
-		AS v(id, state, agent_id, team_id, session_id, last_seq, session_from, card, queued_at, assigned_at,
-			last_activity_at, last_user_at, quota_remaining, quota_until, customer_delivered_seq, customer_read_seq,
-			agent_read_seq, updated_at)
-		WHERE c.id = v.id`,
-		ids, states, agents, teams, sessions, seqs, froms, cards, queued, assigned, activity, user,
-		quota, until, delivered, read, agentRead, updated)
+	args := []any{ids}
+	for _, f := range savedFields {
+		if f.text {
+			col := make([]string, n)
+			for i, c := range cs {
+				col[i] = f.val(c).(string)
+			}
+			args = append(args, col)
+		} else {
+			col := make([]int64, n)
+			for i, c := range cs {
+				col[i] = f.val(c).(int64)
+			}
+			args = append(args, col)
+		}
+	}
+	res, err := t.exec(ctx, saveMany, args...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: save conversations: %w", err)
 	}
