@@ -30,9 +30,8 @@ func (e *Engine) CreateApp(ctx context.Context, a *kefu.App) error {
 		return err
 	}
 	a.CreatedAt = e.now()
-	err := e.store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateApp(ctx, a) })
-	e.forgetApp(a.ID)
-	if err != nil {
+	// (Nothing to forget: the cache keeps no failed reads.)
+	if err := e.store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateApp(ctx, a) }); err != nil {
 		return err
 	}
 	e.publish(&Event{Type: EventApp, AppID: a.ID})
@@ -60,7 +59,7 @@ func (e *Engine) SaveApp(ctx context.Context, a *kefu.App) error {
 	}
 	a.CreatedAt = old.CreatedAt
 	err = e.store.Update(ctx, func(tx kefu.Tx) error { return tx.SaveApp(ctx, a) })
-	e.forgetApp(a.ID)
+	forget(e.cache, e.cache.apps, a.ID)
 	return err
 }
 

@@ -75,13 +75,6 @@ func (e *Engine) App(ctx context.Context, id string) (*kefu.App, error) {
 	return readCached(e.cache, e.cache.apps, id, func() (*kefu.App, error) { return e.app(ctx, id) })
 }
 
-// forgetApp drops an app this engine has just changed.
-func (e *Engine) forgetApp(id string) {
-	e.cache.mu.Lock()
-	delete(e.cache.apps, id)
-	e.cache.mu.Unlock()
-}
-
 // CustomerOf returns the customer of a conversation, as read at most
 // CacheTTL ago. The caller gets its own copy.
 func (e *Engine) CustomerOf(ctx context.Context, conversationID int64) (*kefu.Customer, error) {
@@ -96,11 +89,12 @@ func (e *Engine) customer(ctx context.Context, id int64) (*kefu.Customer, error)
 	return readCached(e.cache, e.cache.customers, id, func() (*kefu.Customer, error) { return e.store.Customer(ctx, id) })
 }
 
-// forgetCustomer drops a customer this engine has just changed.
-func (e *Engine) forgetCustomer(id int64) {
-	e.cache.mu.Lock()
-	delete(e.cache.customers, id)
-	e.cache.mu.Unlock()
+// forget drops an entry this engine has just changed, from one of the
+// cache's maps.
+func forget[K comparable, V any](c *cache, m map[K]V, k K) {
+	c.mu.Lock()
+	delete(m, k)
+	c.mu.Unlock()
 }
 
 // conversationRef returns a conversation's app and customer, which never
@@ -116,15 +110,11 @@ func (e *Engine) conversationRef(ctx context.Context, id int64) (convRef, error)
 	if err != nil {
 		return convRef{}, err
 	}
-	e.rememberConversation(c)
-	return convRef{appID: c.AppID, customerID: c.CustomerID}, nil
-}
-
-// rememberConversation notes a conversation's app and customer.
-func (e *Engine) rememberConversation(c *kefu.Conversation) {
+	ref = convRef{appID: c.AppID, customerID: c.CustomerID}
 	e.cache.mu.Lock()
-	putBounded(e.cache.convs, c.ID, convRef{appID: c.AppID, customerID: c.CustomerID})
+	putBounded(e.cache.convs, c.ID, ref)
 	e.cache.mu.Unlock()
+	return ref, nil
 }
 
 // putBounded sets m[k] = v, first dropping an arbitrary entry if m is full.

@@ -70,7 +70,7 @@ func (e *Engine) Identify(ctx context.Context, req IdentifyRequest) (*kefu.Custo
 		return err
 	})
 	if cust != nil {
-		e.forgetCustomer(cust.ID) // its SDK version or name may have changed
+		forget(e.cache, e.cache.customers, cust.ID) // its SDK version or name may have changed
 	}
 	if err != nil {
 		return nil, nil, err
