@@ -62,24 +62,6 @@ func oneBatch(t *testing.T, s *sqlstore.Store, fns ...func(kefu.Tx) error) []err
 	return out
 }
 
-// sendText is the engine's shape of a message: lock, append, change, save.
-func sendText(convID int64, body string, change func(*kefu.Conversation)) func(kefu.Tx) error {
-	return func(tx kefu.Tx) error {
-		ctx := context.Background()
-		c, err := tx.LockConversation(ctx, convID)
-		if err != nil {
-			return err
-		}
-		if _, _, err := tx.AppendMessage(ctx, c, text(body)); err != nil {
-			return err
-		}
-		if change != nil {
-			change(c)
-		}
-		return tx.SaveConversation(ctx, c)
-	}
-}
-
 // A batch's conversation saves are held back and written together; every
 // op of the batch, and every read inside it, sees the saves before it.
 func TestHeldSavesInOneBatch(t *testing.T) {

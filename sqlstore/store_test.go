@@ -70,6 +70,24 @@ func appendText(s kefu.Store, convID int64, clientID, body string) (*kefu.Messag
 	return out, dup, err
 }
 
+// sendText is the engine's shape of a message: lock, append, change, save.
+func sendText(convID int64, body string, change func(*kefu.Conversation)) func(kefu.Tx) error {
+	return func(tx kefu.Tx) error {
+		ctx := context.Background()
+		c, err := tx.LockConversation(ctx, convID)
+		if err != nil {
+			return err
+		}
+		if _, _, err := tx.AppendMessage(ctx, c, text(body)); err != nil {
+			return err
+		}
+		if change != nil {
+			change(c)
+		}
+		return tx.SaveConversation(ctx, c)
+	}
+}
+
 func TestAppendIsGapFreeUnderConcurrency(t *testing.T) {
 	kefutest.ForEachEngine(t, func(t *testing.T, engine string) {
 		s := kefutest.OpenStore(t, engine)
@@ -166,15 +184,7 @@ func TestFailedUpdateInBatchLeavesOthers(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				err := s.Update(context.Background(), func(tx kefu.Tx) error {
-					ctx := context.Background()
-					conv, err := tx.LockConversation(ctx, c.ID)
-					if err != nil {
-						return err
-					}
-					if _, _, err := tx.AppendMessage(ctx, conv, text(fmt.Sprint(i))); err != nil {
-						return err
-					}
-					if err := tx.SaveConversation(ctx, conv); err != nil {
+					if err := sendText(c.ID, fmt.Sprint(i), nil)(tx); err != nil {
 						return err
 					}
 					if i%3 == 0 {
