@@ -40,19 +40,21 @@ class KefuCanned extends HTMLElement {
         h("button", { type: "button", class: "btn btn-ghost btn-sm", id: "canned-manage", onclick: () => this.manage() }, t("desk.canned_manage"))),
       items.length ? h("ul", { class: "canned-list", role: "listbox", "aria-label": t("desk.canned") }, items.map((r) =>
         h("li", {}, h("button", { type: "button", role: "option", class: "canned-item", onclick: () => { this.dispatchEvent(new CustomEvent("pick", { detail: r.text })); this.close(); } },
-          h("span", { class: "canned-short" }, `/${r.shortcut}`),
-          h("span", { class: "chip" }, r.team_id ? this.teamName(r.team_id) : t("desk.canned_personal")),
-          h("span", { class: "canned-text" }, r.text))))) : h("p", { class: "empty" }, t("desk.canned_none")));
+          this.summary(r))))) : h("p", { class: "empty" }, t("desk.canned_none")));
+  }
+
+  /** A reply's shortcut, owner and text, as the list and the Manage dialog show them. */
+  summary(r) {
+    return [h("span", { class: "canned-short" }, `/${r.shortcut}`),
+      h("span", { class: "chip" }, r.team_id ? this.teamName(r.team_id) : t("desk.canned_personal")),
+      h("span", { class: "canned-text" }, r.text)];
   }
 
   manage() {
     this.close();
     const rows = h("ul", { class: "canned-list" });
     const dialog = h("dialog", { class: "dialog", "aria-labelledby": "canned-title" });
-    let editing = null; // the open edit form's {li, r}, if any: one at a time
-
     const drawList = (focusId) => {
-      editing = null;
       fill(rows, state.canned.replies.map((r) => this.row(r, () => edit(r), () => remove(r))));
       if (focusId) rows.querySelector(`.canned-row[data-id="${focusId}"] .canned-edit`)?.focus();
     };
@@ -60,33 +62,22 @@ class KefuCanned extends HTMLElement {
     const remove = async (r) => {
       try { await api("DELETE", `/api/desk/canned/${r.id}`); await reload(); } catch (err) { toast(err.message, "error"); }
     };
-    const cancel = () => {
-      if (!editing) return;
-      const { li, r } = editing;
-      editing = null;
-      li.replaceWith(this.row(r, () => edit(r), () => remove(r)));
-      rows.querySelector(`.canned-row[data-id="${r.id}"] .canned-edit`)?.focus();
-    };
     const edit = (r) => {
-      if (editing) cancel();
+      drawList(); // one edit form at a time: any other one is cancelled
       const li = rows.querySelector(`.canned-row[data-id="${r.id}"]`);
-      const form = this.editForm(r, cancel, async (body) => {
+      const form = this.editForm(r, () => drawList(r.id), async (body) => {
         await api("PATCH", `/api/desk/canned/${r.id}`, body);
         await reload(r.id);
       });
-      const row = h("li", { class: "canned-row is-editing", dataset: { id: r.id } }, form);
-      li.replaceWith(row);
-      editing = { li: row, r };
+      li.classList.add("is-editing");
+      fill(li, form);
       form.querySelector("input").focus();
     };
 
-    const shortcut = h("input", { id: "canned-shortcut", required: true, maxlength: "32", pattern: "[^\\s/]+" });
-    const text = h("textarea", { id: "canned-text", rows: "3", required: true });
+    const { shortcut, text, fields } = replyInputs("canned");
     const owner = h("select", { id: "canned-owner" }, h("option", { value: "0" }, t("desk.canned_personal")),
       state.canned.teams.map((x) => h("option", { value: x.id }, t("desk.canned_team", { name: x.name }))));
-    const add = h("form", { class: "canned-form" },
-      h("label", { for: "canned-shortcut" }, t("desk.canned_shortcut")), shortcut,
-      h("label", { for: "canned-text" }, t("desk.canned_text")), text,
+    const add = h("form", { class: "canned-form" }, fields,
       h("label", { for: "canned-owner" }, t("desk.canned_owner")), owner,
       h("button", { class: "btn btn-primary", type: "submit" }, t("desk.canned_add")));
     add.addEventListener("submit", async (e) => {
@@ -111,10 +102,7 @@ class KefuCanned extends HTMLElement {
    * server lists only replies the agent may change, so every row has both.
    */
   row(r, onEdit, onDelete) {
-    return h("li", { class: "canned-row", dataset: { id: r.id } },
-      h("span", { class: "canned-short" }, `/${r.shortcut}`),
-      h("span", { class: "chip" }, r.team_id ? this.teamName(r.team_id) : t("desk.canned_personal")),
-      h("span", { class: "canned-text" }, r.text),
+    return h("li", { class: "canned-row", dataset: { id: r.id } }, this.summary(r),
       h("button", { type: "button", class: "btn btn-ghost btn-sm canned-edit", "aria-label": t("desk.canned_edit", { s: r.shortcut }), onclick: onEdit }, t("desk.edit")),
       h("button", { type: "button", class: "btn btn-ghost btn-sm canned-delete", "aria-label": t("desk.canned_delete", { s: r.shortcut }), onclick: onDelete }, t("desk.delete")));
   }
@@ -124,13 +112,11 @@ class KefuCanned extends HTMLElement {
    * server's message is shown and the form stays as typed. Esc cancels.
    */
   editForm(r, cancel, save) {
-    const shortcut = h("input", { id: "canned-edit-shortcut", required: true, maxlength: "32", pattern: "[^\\s/]+", value: r.shortcut });
-    const text = h("textarea", { id: "canned-edit-text", rows: "3", required: true, value: r.text });
+    const { shortcut, text, fields } = replyInputs("canned-edit", r);
     const submit = h("button", { class: "btn btn-primary btn-sm", type: "submit" }, t("common.save"));
     const form = h("form", { class: "canned-edit-form", "aria-label": t("desk.canned_edit", { s: r.shortcut }),
       onkeydown: (e) => { if (e.key === "Escape") { e.preventDefault(); cancel(); } } },
-      h("label", { for: "canned-edit-shortcut" }, t("desk.canned_shortcut")), shortcut,
-      h("label", { for: "canned-edit-text" }, t("desk.canned_text")), text,
+      fields,
       h("div", { class: "canned-edit-actions" },
         h("button", { type: "button", class: "btn btn-sm", onclick: cancel }, t("common.cancel")), submit));
     form.addEventListener("submit", async (e) => {
@@ -140,6 +126,16 @@ class KefuCanned extends HTMLElement {
     });
     return form;
   }
+}
+
+/**
+ * The shortcut and text inputs of a reply form, with their labels (fields);
+ * ids start with prefix; r, if given, fills them.
+ */
+function replyInputs(prefix, r = { shortcut: "", text: "" }) {
+  const shortcut = h("input", { id: `${prefix}-shortcut`, required: true, maxlength: "32", pattern: "[^\\s/]+", value: r.shortcut });
+  const text = h("textarea", { id: `${prefix}-text`, rows: "3", required: true, value: r.text });
+  return { shortcut, text, fields: [h("label", { for: shortcut.id }, t("desk.canned_shortcut")), shortcut, h("label", { for: text.id }, t("desk.canned_text")), text] };
 }
 
 customElements.define("kefu-canned", KefuCanned);
