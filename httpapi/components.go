@@ -156,16 +156,19 @@ func (s *Server) conversationComponents(w http.ResponseWriter, r *http.Request, 
 		s.writeError(w, r, err)
 		return
 	}
-	cust, err := s.store.Customer(r.Context(), c.CustomerID)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	out := []*componentView{}
+	var cust *kefu.Customer // read for the first visible component, if any
 	for _, comp := range list {
-		if comp.VisibleTo(a, c.AppID, c.TeamID) {
-			out = append(out, &componentView{Component: comp, FrameURL: comp.URL, Context: s.contextFor(comp, c, cust, a, true)})
+		if !comp.VisibleTo(a, c.AppID, c.TeamID) {
+			continue
 		}
+		if cust == nil {
+			if cust, err = s.eng.CustomerOf(r.Context(), c.ID); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		out = append(out, &componentView{Component: comp, FrameURL: comp.URL, Context: s.contextFor(comp, c, cust, a, true)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"components": out})
 }
