@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 )
 
-// Component is an assistant component (seed 001): a page a business writes
+// Component is an assistant component: a page a business writes
 // — a product picker, an order lookup — that the workspace shows in a tab
 // beside the conversation and that sends messages to the customer by
 // postMessage. Kefu accepts messages only from its registered origin.
@@ -92,12 +92,12 @@ func contains[T comparable](list []T, v T) bool {
 	return false
 }
 
-// ComponentRate is seed 001's limit: one message per second per component
+// ComponentRate is the components' protocol limit: one message per second per component
 // and conversation.
 const ComponentRate = time.Second
 
-// ComponentMessage turns seed 001's postMessage payload — a type and its
-// content — into a message, checking every field the seed requires:
+// ComponentMessage turns a component's postMessage payload — a type and its
+// content — into a message, checking every field the protocol requires:
 //
 //	text            content: a string
 //	rich            content: HTML (sanitised later by the engine)

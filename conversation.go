@@ -2,7 +2,7 @@ package kefu
 
 import "time"
 
-// State is where a customer's messages go (seed 002, PROTOCOL §3).
+// State is where a customer's messages go (docs/wechat-protocol.md#session-rules).
 type State string
 
 const (

@@ -110,7 +110,7 @@ type Rich struct {
 	HTML string `json:"html"`
 }
 
-// Product is a product card (seed 001). A URL that is a path, not http(s),
+// Product is a product card. A URL that is a path, not http(s),
 // opens a mini program page.
 type Product struct {
 	Name   string         `json:"name"`
@@ -163,8 +163,8 @@ type Event struct {
 // EventUserEnterTempSession is pushed when the user opens the chat.
 const EventUserEnterTempSession = "user_enter_tempsession"
 
-// MessageCard is the card a user was offered when opening the chat (seed
-// 000: send-message-title, -path, -img).
+// MessageCard is the card a user was offered when opening the chat (the
+// button's send-message-title, -path, -img).
 type MessageCard struct {
 	Title string `json:"title"`
 	Path  string `json:"path"`

@@ -32,8 +32,8 @@ func IsWebURL(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !strings.ContainsAny(s, " \t\r\n\"'<>`")
 }
 
-// IsMiniProgramPath reports whether s is a mini program page path (seed 001:
-// "a URL that is a path, not http(s)").
+// IsMiniProgramPath reports whether s is a mini program page path (the
+// components' "a URL that is a path, not http(s)").
 func IsMiniProgramPath(s string) bool {
 	return len(s) <= MaxURLBytes && !strings.Contains(s, "..") && pathPattern.MatchString(s)
 }
@@ -43,7 +43,7 @@ func IsMediaURL(s string) bool {
 	return strings.HasPrefix(s, "/media/") && pathPattern.MatchString(s)
 }
 
-// Validate checks a product card field by field (seed 001), so that
+// Validate checks a product card field by field, so that
 // nothing hostile reaches a renderer: colours are hex, sizes are bounded,
 // URLs are http(s) or a mini program path.
 func (p *Product) Validate() error {
@@ -77,8 +77,8 @@ func (p *Product) Validate() error {
 }
 
 // AllowedOn reports whether a message of kind k may be sent to a customer on
-// channel ch with the given SDK version (seed 001, "Message Channel
-// Restrictions"): text and rich go everywhere, products to the web and to
+// channel ch with the given SDK version (the components'
+// channel rules): text and rich go everywhere, products to the web and to
 // SDK 5.1 or later, mini program cards to the mini program channel only.
 // Images and links go everywhere.
 func AllowedOn(k Kind, ch Channel, sdkVersion string) error {

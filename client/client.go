@@ -202,7 +202,7 @@ func (c *Client) token() (string, error) {
 	return c.session.Token, nil
 }
 
-// Card is the message card a chat is opened with (seed 000's
+// Card is the message card a chat is opened with (the button's
 // send-message-title, -path and -img).
 type Card = kefu.MessageCard
 

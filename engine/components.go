@@ -31,8 +31,8 @@ func (e *Engine) SaveComponent(ctx context.Context, c *kefu.Component) error {
 	})
 }
 
-// SendFromComponent sends what an assistant component posted (seed 001:
-// method sendMsg, a type and its content) to the customer of a
+// SendFromComponent sends what an assistant component posted (the
+// protocol's method sendMsg, a type and its content) to the customer of a
 // conversation the agent serves. The server enforces every rule, whatever
 // the page did: the component must be registered, enabled and visible to
 // the agent for this app and team; the fields must be valid; the kind must

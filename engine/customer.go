@@ -87,7 +87,7 @@ func (e *Engine) app(ctx context.Context, id string) (*kefu.App, error) {
 	return app, err
 }
 
-// Enter records that the customer opened the chat (seed 000): the
+// Enter records that the customer opened the chat: the
 // user_enter_tempsession event with its sessionFrom (truncated to WeChat's
 // 1000 bytes) is pushed to the developer — never shown to agents — and the
 // 2-messages-in-a-minute reply quota opens.

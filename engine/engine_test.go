@@ -160,8 +160,8 @@ func (f *fixture) agentSees(convID int64) []*kefu.Message {
 	return out
 }
 
-// TestSeed002Story walks the session rules of seed 002 through the engine.
-func TestSeed002Story(t *testing.T) {
+// TestSessionStory walks WeChat's session rules through the engine.
+func TestSessionStory(t *testing.T) {
 	kefutest.ForEachEngine(t, func(t *testing.T, engineName string) {
 		f := newFixture(t, engineName, "http://developer.example/push")
 		alice := f.agent("alice", 3)

@@ -14,7 +14,7 @@ import (
 	"github.com/kefuhq/kefu/wechat"
 )
 
-// The /cgi-bin surface speaks WeChat's API (PROTOCOL §4), so that a
+// The /cgi-bin surface speaks WeChat's API (docs/wechat-protocol.md), so that a
 // developer's existing SDK works against Kefu by changing its base URL.
 // Every answer is HTTP 200 with WeChat's {"errcode","errmsg"} on failure,
 // as WeChat does, never the client API's error shape. See docs/cgi-bin.md.

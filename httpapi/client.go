@@ -154,8 +154,8 @@ func (s *Server) withClient(h clientHandler) http.HandlerFunc {
 	}
 }
 
-// enterRequest is the body of POST /api/client/enter (seed 000's button
-// attributes).
+// enterRequest is the body of POST /api/client/enter (the customer-service
+// button's attributes).
 type enterRequest struct {
 	SessionFrom string            `json:"session_from"`
 	Card        *kefu.MessageCard `json:"card"`

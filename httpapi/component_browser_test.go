@@ -22,7 +22,7 @@ import (
 	"github.com/kefuhq/kefu/kefutest"
 )
 
-// TestComponentsInBrowser drives assistant components (seed 001) in a real
+// TestComponentsInBrowser drives assistant components in a real
 // Chromium, sharing one browser: a component on another site and Kefu's own
 // product picker send every type of message to customers, who receive them;
 // every rule the server enforces comes back to the frame with its reason and
@@ -76,8 +76,8 @@ function record(label, ok, code, message) {
 // send(label, type, content) sends with the helper and writes the answer into the page.
 window.send = (label, type, content) => kefu.send(type, content).then(
   (m) => record(label, true, "", String(m.seq)), (e) => record(label, false, e.code, e.message));
-// seedSend posts exactly as seed 001 does: a JSON string, to "*", with no id.
-window.seedSend = (type, content) => window.parent.postMessage(JSON.stringify({ method: "sendMsg", type, content }), "*");
+// plainSend posts exactly as the protocol does: a JSON string, to "*", with no id.
+window.plainSend = (type, content) => window.parent.postMessage(JSON.stringify({ method: "sendMsg", type, content }), "*");
 window.insertText = (text) => kefu.insertText(text);
 window.toolReady = true;
 `
@@ -446,13 +446,13 @@ func componentRulesFlow(t *testing.T, browser context.Context) {
 	if got.Product.Name != "Kefu Phone X" || len(got.Product.Params) != 3 || got.Product.Params[0].Color != "#FF0000" || !got.Product.Params[2].Fold {
 		t.Errorf("product: %+v", got.Product)
 	}
-	// Exactly as seed 001 writes it: a JSON string posted to "*", no id — sent, and answered.
+	// Exactly as the protocol writes it: a JSON string posted to "*", no id — sent, and answered.
 	s.Clock.Advance(kefu.ComponentRate)
-	frameJS[any](t, frame, `seedSend("text", "Sent the seed 001 way"), null`)
-	web.WaitMessage("the seed-style text", func(m *kefutest.ClientMessage) bool {
-		return m.Text != nil && m.Text.Content == "Sent the seed 001 way"
+	frameJS[any](t, frame, `plainSend("text", "Sent the protocol's way"), null`)
+	web.WaitMessage("the protocol-style text", func(m *kefutest.ClientMessage) bool {
+		return m.Text != nil && m.Text.Content == "Sent the protocol's way"
 	})
-	frameWait(t, frame, "the answer without id", `window.answers.some((a) => a.data && a.data.type === "result" && a.data.ok && a.data.message.text && a.data.message.text.content === "Sent the seed 001 way")`)
+	frameWait(t, frame, "the answer without id", `window.answers.some((a) => a.data && a.data.type === "result" && a.data.ok && a.data.message.text && a.data.message.text.content === "Sent the protocol's way")`)
 
 	// Every refusal: the reason reaches the component and the agent.
 	card := map[string]any{"title": "Order 1234", "pagepath": "pages/order/detail?id=1234", "pic_url": "https://img.example/o.png"}

@@ -9,7 +9,7 @@ import (
 	"github.com/kefuhq/kefu"
 )
 
-// Assistant components (seed 001). Admins register them; the workspace
+// Assistant components. Admins register them; the workspace
 // hangs the ones an agent may use beside the conversation, hands each a
 // versioned context with a short-lived signed token, and relays what they
 // post to the server, which enforces every rule. See
@@ -174,7 +174,7 @@ func (s *Server) conversationComponents(w http.ResponseWriter, r *http.Request, 
 }
 
 // componentMessage is what the workspace relays from a component's frame:
-// seed 001's {method: "sendMsg", type, content}, and which component sent it.
+// the protocol's {method: "sendMsg", type, content}, and which component sent it.
 type componentMessage struct {
 	ComponentID int64           `json:"component_id"`
 	Method      string          `json:"method"`

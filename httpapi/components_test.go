@@ -30,7 +30,7 @@ type componentView struct {
 	} `json:"context"`
 }
 
-// TestComponentsOverTheDeskAPI: the rules of seed 001 hold for anyone
+// TestComponentsOverTheDeskAPI: the components' rules hold for anyone
 // calling the desk API directly, exactly as for a component in the browser.
 func TestComponentsOverTheDeskAPI(t *testing.T) {
 	s := kefutest.NewServer(t, kefutest.Options{})

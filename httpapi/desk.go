@@ -95,8 +95,8 @@ type deskConversationView struct {
 	Sessions      []*kefu.Session `json:"sessions,omitempty"`
 }
 
-// replyWindow is what may still be sent to a mini program user (PROTOCOL
-// §4 and §6): the developer API's quota, and the agents' 48-hour window.
+// replyWindow is what may still be sent to a mini program user (see
+// docs/wechat-protocol.md): the developer API's quota, and the agents' 48-hour window.
 type replyWindow struct {
 	APIRemaining int       `json:"api_remaining"`
 	APIUntil     time.Time `json:"api_until,omitzero"`

@@ -11,13 +11,13 @@ import (
 	"github.com/kefuhq/kefu/wechat"
 )
 
-// TestSeed002Story is the whole session story of seed 002 over real HTTP and
+// TestSessionStory is the whole session story of WeChat's rules over real HTTP and
 // WebSocket, for every push format and mode: open → the developer gets the
 // enter event (agents never do) → text pushed → transfer → queued (the next
 // message still goes to the developer) → an agent accepts → messages go to
 // the agent only → the agent's reply reaches the user → close → the next
 // message goes to the developer again.
-func TestSeed002Story(t *testing.T) {
+func TestSessionStory(t *testing.T) {
 	for _, mode := range []kefu.PushMode{kefu.PushPlaintext, kefu.PushCompatible, kefu.PushSafe} {
 		for _, format := range []kefu.PushFormat{kefu.PushXML, kefu.PushJSON} {
 			t.Run(fmt.Sprintf("%s-%s", mode, format), func(t *testing.T) {

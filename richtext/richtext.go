@@ -1,5 +1,5 @@
 // Package richtext is Kefu's one policy for HTML that agents and assistant
-// components send (seed 001 "rich" messages): Sanitize keeps formatting,
+// components send ("rich" messages): Sanitize keeps formatting,
 // safe links, images and data-miniprogram-path and removes everything that
 // could run or track; MiniProgramText turns the result into the text form
 // WeChat's send API accepts, with <a data-miniprogram-path> links.

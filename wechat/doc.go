@@ -23,7 +23,7 @@
 //
 // # Pitfalls this package gets right
 //
-// Public SDKs commonly get these wrong (see PROTOCOL.md §8):
+// Public SDKs commonly get these wrong:
 //
 //   - In safe mode a push is verified with msg_signature, which covers the
 //     Encrypt value; signature alone covers only token, timestamp and nonce,

@@ -13,7 +13,7 @@ import (
 	"github.com/kefuhq/kefu/wechat"
 )
 
-// The official vectors of PROTOCOL.md §1 (WeChat's message push page).
+// WeChat's official vectors, from its message push page (docs/wechat-protocol.md#test-vectors).
 const (
 	vecToken     = "AAAAA"
 	vecAESKey    = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" // 43 × A

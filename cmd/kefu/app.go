@@ -34,8 +34,17 @@ func appCommand(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	sub, args := args[0], args[1:]
+	switch sub {
+	case "add", "list", "set":
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, appUsage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "kefu app: unknown subcommand %q\n\n%s", sub, appUsage)
+		return 2
+	}
 	fs := flag.NewFlagSet("kefu app "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintf(fs.Output(), "%s\nFlags:\n", appUsage); fs.PrintDefaults() }
 	var sf storeFlags
 	sf.register(fs)
 	appID := fs.String("appid", "", "the AppID (wx…)")
@@ -48,8 +57,8 @@ func appCommand(args []string, stdout, stderr io.Writer) int {
 	mode := fs.String("mode", "", "push mode: plaintext, compatible or safe")
 	format := fs.String("format", "", "push format: xml or json")
 	origins := fs.String("widget-origins", "", "comma-separated origins allowed to embed the chat widget")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	ctx := context.Background()
 	dsn := sf.db
@@ -116,9 +125,6 @@ func appCommand(args []string, stdout, stderr io.Writer) int {
 			}
 			tw.Flush()
 		}
-	default:
-		fmt.Fprintf(stderr, "kefu app: unknown subcommand %q\n\n%s", sub, appUsage)
-		return 2
 	}
 	if err != nil {
 		msg := err.Error()

@@ -32,8 +32,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 		return bench.RunHelper(args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("kefu bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, benchUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), benchUsage); fs.PrintDefaults() }
 	var cfg bench.Config
 	fs.BoolVar(&cfg.Quick, "quick", false, "a smoke run of about a minute")
 	fs.StringVar(&cfg.PostgresDSN, "db", env("KEFU_BENCH_DB", ""), "PostgreSQL DSN: also run ingest on PostgreSQL, in a scratch schema (env KEFU_BENCH_DB)")
@@ -47,8 +46,8 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.AgentsPerApp, "agents-per-app", 0, "e2e and crowd: agents serving each mini program (default 10)")
 	fs.IntVar(&cfg.MaxCrowd, "max-crowd", 0, "crowd: stop searching at this many customers (default 14000)")
 	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			return 2
+		if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+			return code
 		}
 		args = fs.Args()
 		if len(args) > 0 {

@@ -53,7 +53,10 @@ func (s *storeFlags) register(fs *flag.FlagSet) {
 
 func serveCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kefu serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "%s\nFlags of serve (each also read from the KEFU_* variable it names):\n", usage)
+		fs.PrintDefaults()
+	}
 	var sf storeFlags
 	sf.register(fs)
 	addr := fs.String("addr", env("KEFU_ADDR", "127.0.0.1:8080"), "address to listen on (env KEFU_ADDR)")
@@ -67,8 +70,11 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 	secure := fs.Bool("secure-cookies", envBool("KEFU_SECURE_COOKIES", false), "mark cookies Secure; set when served over HTTPS (env KEFU_SECURE_COOKIES)")
 	logFormat := fs.String("log-format", env("KEFU_LOG_FORMAT", "text"), "log format: text or json (env KEFU_LOG_FORMAT)")
 	logLevel := fs.String("log-level", env("KEFU_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env KEFU_LOG_LEVEL)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageError(fs, fmt.Errorf("unexpected argument %q", fs.Arg(0)), stderr)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {

@@ -221,21 +221,11 @@ func newWxFlagSet(name, synopsis, description string) *flag.FlagSet {
 // parseWxFlags parses args; when it returns false the command is over and
 // code is its exit code (0 after -h, 2 after a usage error).
 func parseWxFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, ok bool) {
-	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return 0, false
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code, false
 	}
-	if err == nil && fs.NArg() > 0 {
-		err = fmt.Errorf("unexpected argument %q (flags only; the body comes on stdin)", fs.Arg(0))
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n\n", fs.Name(), err)
-		fs.SetOutput(stderr)
-		fs.Usage()
-		return 2, false
+	if fs.NArg() > 0 {
+		return usageError(fs, fmt.Errorf("unexpected argument %q (flags only; the body comes on stdin)", fs.Arg(0)), stderr), false
 	}
 	return 0, true
 }

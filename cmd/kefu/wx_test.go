@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// The official vectors of PROTOCOL.md §1.
+// WeChat's official vectors (docs/wechat-protocol.md#test-vectors).
 const (
 	vecToken   = "AAAAA"
 	vecAESKey  = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"

@@ -1,4 +1,4 @@
--- Assistant components (seed 001) and rate marks.
+-- Assistant components and rate marks.
 
 CREATE TABLE components (
     id         INTEGER PRIMARY KEY,

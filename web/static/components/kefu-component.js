@@ -1,9 +1,9 @@
 // kefu-component.js — a small helper for Kefu assistant components.
 //
 // A component is a page that Kefu's workspace shows beside the conversation.
-// It sends messages to the customer exactly as seed 001 describes —
+// It sends messages to the customer exactly as the assistant-component protocol describes —
 // window.parent.postMessage(JSON.stringify({method: "sendMsg", type, content}), origin) —
-// and this helper adds what the seed leaves out: the context (which
+// and this helper adds what the protocol leaves out: the context (which
 // conversation, customer and agent, with a signed token your back end can
 // verify with Kefu), an answer for every message (sent, or refused and why),
 // and insertText to fill the agent's composer instead of sending.
@@ -33,7 +33,7 @@ export class KefuComponent {
     if (this.context) fn(this.context);
   }
 
-  /** Sends a message (seed 001 types: text, rich, product, miniprogrampage). */
+  /** Sends a message (the protocol's types: text, rich, product, miniprogrampage). */
   send(type, content) {
     const id = `m${++this.seq}`;
     return new Promise((resolve, reject) => {

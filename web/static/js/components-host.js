@@ -1,4 +1,4 @@
-// <kefu-components> hangs assistant components (seed 001) in the workspace:
+// <kefu-components> hangs assistant components in the workspace:
 // a tab per component the agent may use in the open conversation, each an
 // iframe of the component's page. It is the only door between a component
 // and Kefu:

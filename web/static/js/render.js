@@ -29,7 +29,7 @@ export function isWebURL(s) {
   } catch { return false; }
 }
 
-/** Reports whether s is a mini program page path (seed 001: "a URL that is a path"). */
+/** Reports whether s is a mini program page path (the components' "a URL that is a path"). */
 export function isMiniProgramPath(s) {
   return typeof s === "string" && s.length <= 2048 && !s.includes("..") && PATH.test(s);
 }
@@ -223,7 +223,7 @@ function renderLink(l, t) {
   return card;
 }
 
-// --- product (seed 001) ----------------------------------------------------
+// --- product ---------------------------------------------------------------
 
 function renderProduct(p, ctx, t) {
   p = p || {};
@@ -271,7 +271,7 @@ function renderProduct(p, ctx, t) {
   return card;
 }
 
-// --- rich (seed 001) --------------------------------------------------------
+// --- rich ------------------------------------------------------------------
 
 const RICH_TAGS = new Set(["p", "br", "div", "span", "b", "strong", "i", "em", "u", "s", "del", "small", "sub", "sup",
   "ul", "ol", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "pre", "code", "a", "img"]);

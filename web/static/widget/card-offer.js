@@ -1,4 +1,4 @@
-// <kefu-card-offer>: the message card bubble of seed 000 — on entering the
+// <kefu-card-offer>: the message card bubble of WeChat's button — on entering the
 // chat, a card about the page the customer came from waits at the bottom
 // right; one tap sends it to customer service as a mini program card.
 //

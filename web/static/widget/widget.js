@@ -1,6 +1,6 @@
 /*
  * Kefu chat widget loader — the customer-service chat-session component for
- * web pages (seed 000). Documented in docs/widget.md.
+ * web pages. Documented in docs/widget.md.
  *
  *   <script src="https://kefu.example/widget.js" data-appid="wx…" data-template="suspend"
  *           data-session-from="home" data-show-message-card></script>
@@ -459,7 +459,7 @@
 
   const P = KefuCustomerService.prototype;
 
-  // Seed 000's properties, reflected to attributes.
+  // WeChat's button properties, reflected to attributes.
   [["template", "template"], ["sendMessageTitle", "send-message-title"], ["sendMessagePath", "send-message-path"],
     ["sendMessageImg", "send-message-img"], ["sessionFrom", "session-from"], ["appid", "appid"]].forEach(function (p) {
     Object.defineProperty(P, p[0], {

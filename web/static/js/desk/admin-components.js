@@ -1,4 +1,4 @@
-// <kefu-admin-components> registers assistant components (seed 001; see
+// <kefu-admin-components> registers assistant components (see
 // docs/assistant-components.md): pages hung in the workspace beside the
 // conversation that send messages to the customer. Each has a name, its
 // page's URL (or a path on Kefu), the one origin whose messages the

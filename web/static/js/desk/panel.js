@@ -1,6 +1,6 @@
 // <kefu-customer-panel> is the right column: who the customer is (channel,
 // SDK version, sessionFrom), the message card they came with, the reply
-// window and quota for mini program users (PROTOCOL §4 and §6) with a live
+// window and quota for mini program users (docs/wechat-protocol.md) with a live
 // countdown, delivery markers, and the conversation's earlier sessions.
 
 import { t, formatTime, formatDuration } from "../i18n.js";

@@ -1,6 +1,6 @@
 // <kefu-side-pane> is the workspace's right column: a tab for the customer's
 // details (<kefu-customer-panel>) and one for each assistant component the
-// agent may use in the open conversation (<kefu-components>, seed 001;
+// agent may use in the open conversation (<kefu-components>;
 // docs/assistant-components.md). It tells the components which
 // conversation is open, and has them fetch fresh contexts (and tokens) when
 // the conversation changes hands or state and when the live connection comes

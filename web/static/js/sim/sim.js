@@ -185,7 +185,7 @@ class Simulator {
     $(".sim-wxml").textContent = lines.join("\n");
   }
 
-  /** The card offered: the attributes, or this page's title, path and picture (seed 000). */
+  /** The card offered: the attributes, or this page's title, path and picture. */
   card() {
     const a = this.attrs;
     return {
