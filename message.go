@@ -203,11 +203,18 @@ func (m *Message) VisibleToAgents() bool { return m.Kind != KindEvent }
 
 // Limits on message content.
 const (
-	MaxTextBytes  = 2048 * 3 // WeChat's 2048 characters, counted generously in bytes
+	MaxTextRunes  = 2048 // WeChat's limit on a text message, in characters
 	MaxTitleRunes = 64
 	MaxRichBytes  = 32 << 10
 	MaxURLBytes   = 2048
 )
+
+// TextTooLong reports whether s has more characters than a text message
+// may hold. Characters, not bytes: 2048 Chinese characters are as welcome
+// as 2048 Latin letters.
+func TextTooLong(s string) bool {
+	return len(s) > MaxTextRunes && utf8.RuneCountInString(s) > MaxTextRunes
+}
 
 // Validate checks that exactly the kind's body is present and its required
 // fields are set. It does not know channels (see AllowedOn) and does not
@@ -231,7 +238,7 @@ func (m *Message) Validate() error {
 		if m.Text.Content == "" {
 			return Errorf(EINVALID, "text content is empty")
 		}
-		if len(m.Text.Content) > MaxTextBytes || !utf8.ValidString(m.Text.Content) {
+		if !utf8.ValidString(m.Text.Content) || TextTooLong(m.Text.Content) {
 			return Errorf(EINVALID, "text content must be valid UTF-8 of at most 2048 characters")
 		}
 		return nil

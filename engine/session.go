@@ -234,7 +234,7 @@ func (e *Engine) TransferTo(ctx context.Context, conversationID int64, by *kefu.
 	if (to.AgentID == 0) == (to.TeamID == 0) {
 		return nil, kefu.Errorf(kefu.EINVALID, "transfer to exactly one agent or one team")
 	}
-	if len(to.Note) > kefu.MaxTextBytes {
+	if kefu.TextTooLong(to.Note) {
 		return nil, kefu.Errorf(kefu.EINVALID, "the transfer note is too long")
 	}
 	var c *kefu.Conversation
