@@ -1,6 +1,7 @@
 package kefu
 
 import (
+	"strconv"
 	"time"
 	"unicode/utf8"
 )
@@ -148,10 +149,25 @@ const (
 const (
 	NoticeAgentJoined    = "agent_joined"    // params: agent
 	NoticeSessionClosed  = "session_closed"  // the agent closed the session
-	NoticeSessionTimeout = "session_timeout" // the 30-minute rule ended it
+	NoticeSessionTimeout = "session_timeout" // the 30-minute rule ended a session with an agent (agents only); params: minutes
+	NoticeQueueTimeout   = "queue_timeout"   // the 30-minute rule ended the customer's wait for an agent; params: minutes
 	NoticeTransferred    = "transferred"     // params: agent or team (agents only)
 	NoticeRequeued       = "requeued"        // the agent left; waiting for another (agents only)
 )
+
+// TimeoutNotice is the notice that the 30-minute rule (with the configured
+// timeout) ended a session. A customer still waiting in the queue is told —
+// they were waiting for a person who never came; a session an agent was
+// serving ends with a note for the agents only, as on WeChat.
+func TimeoutNotice(queued bool, timeout time.Duration) *Notice {
+	minutes := strconv.Itoa(max(int(timeout.Round(time.Minute)/time.Minute), 1))
+	if queued {
+		return &Notice{Code: NoticeQueueTimeout, Params: map[string]string{"minutes": minutes},
+			Text: "暂时没有客服接入（已等待 " + minutes + " 分钟），您可以稍后再联系客服"}
+	}
+	return &Notice{Code: NoticeSessionTimeout, Params: map[string]string{"minutes": minutes},
+		Text: "会话超过 " + minutes + " 分钟未结束，已自动关闭"}
+}
 
 // Event is a user event pushed to the developer (user_enter_tempsession).
 type Event struct {

@@ -3,6 +3,7 @@ package kefu_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kefuhq/kefu"
 )
@@ -35,5 +36,25 @@ func TestTextLimitCountsCharacters(t *testing.T) {
 				t.Fatalf("got %v, want an invalid error", err)
 			}
 		})
+	}
+}
+
+func TestTimeoutNoticeNamesTheTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		queued  bool
+		timeout time.Duration
+		code    string
+		minutes string
+	}{
+		{true, 30 * time.Minute, kefu.NoticeQueueTimeout, "30"},
+		{false, 30 * time.Minute, kefu.NoticeSessionTimeout, "30"},
+		{true, 10 * time.Minute, kefu.NoticeQueueTimeout, "10"},
+		{false, 90 * time.Minute, kefu.NoticeSessionTimeout, "90"},
+		{true, 20 * time.Second, kefu.NoticeQueueTimeout, "1"}, // never "0 minutes"
+	} {
+		n := kefu.TimeoutNotice(tc.queued, tc.timeout)
+		if n.Code != tc.code || n.Params["minutes"] != tc.minutes || !strings.Contains(n.Text, " "+tc.minutes+" ") {
+			t.Errorf("TimeoutNotice(%v, %s) = %+v, want code %s naming %s minutes", tc.queued, tc.timeout, n, tc.code, tc.minutes)
+		}
 	}
 }
