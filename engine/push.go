@@ -110,6 +110,20 @@ func (e *Engine) recordPush(ctx context.Context, tx kefu.Tx, r PushRecord, now t
 		// wrong — an HTTP error, a body that is not success, empty or
 		// transfer_customer_service — would be as wrong the next time, and
 		// the customer is told at once.
+		if msg.Kind == kefu.KindEvent {
+			// An event's retries do not hold back the customer's messages
+			// (WeChat pushes each on its own): the event goes to the back
+			// of its conversation's outbox, keeping its count of tries.
+			if _, err := tx.LockConversation(ctx, msg.ConversationID); err != nil {
+				return err
+			}
+			if err := tx.DeletePushJob(ctx, r.Job.ID); err != nil {
+				return err
+			}
+			j := *r.Job
+			j.ID, j.NextAt, j.LeaseUntil = 0, r.RetryAt, time.Time{}
+			return tx.EnqueuePush(ctx, &j)
+		}
 		j := *r.Job
 		j.NextAt, j.LeaseUntil = r.RetryAt, time.Time{}
 		return tx.SavePushJob(ctx, &j)
