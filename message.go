@@ -1,6 +1,7 @@
 package kefu
 
 import (
+	"strconv"
 	"time"
 	"unicode/utf8"
 )
@@ -148,10 +149,25 @@ const (
 const (
 	NoticeAgentJoined    = "agent_joined"    // params: agent
 	NoticeSessionClosed  = "session_closed"  // the agent closed the session
-	NoticeSessionTimeout = "session_timeout" // the 30-minute rule ended it
+	NoticeSessionTimeout = "session_timeout" // the 30-minute rule ended a session with an agent (agents only); params: minutes
+	NoticeQueueTimeout   = "queue_timeout"   // the 30-minute rule ended the customer's wait for an agent; params: minutes
 	NoticeTransferred    = "transferred"     // params: agent or team (agents only)
 	NoticeRequeued       = "requeued"        // the agent left; waiting for another (agents only)
 )
+
+// TimeoutNotice is the notice that the 30-minute rule (with the configured
+// timeout) ended a session. A customer still waiting in the queue is told —
+// they were waiting for a person who never came; a session an agent was
+// serving ends with a note for the agents only, as on WeChat.
+func TimeoutNotice(queued bool, timeout time.Duration) *Notice {
+	minutes := strconv.Itoa(max(int(timeout.Round(time.Minute)/time.Minute), 1))
+	if queued {
+		return &Notice{Code: NoticeQueueTimeout, Params: map[string]string{"minutes": minutes},
+			Text: "暂时没有客服接入（已等待 " + minutes + " 分钟），您可以稍后再联系客服"}
+	}
+	return &Notice{Code: NoticeSessionTimeout, Params: map[string]string{"minutes": minutes},
+		Text: "会话超过 " + minutes + " 分钟未结束，已自动关闭"}
+}
 
 // Event is a user event pushed to the developer (user_enter_tempsession).
 type Event struct {
@@ -203,11 +219,18 @@ func (m *Message) VisibleToAgents() bool { return m.Kind != KindEvent }
 
 // Limits on message content.
 const (
-	MaxTextBytes  = 2048 * 3 // WeChat's 2048 characters, counted generously in bytes
+	MaxTextRunes  = 2048 // WeChat's limit on a text message, in characters
 	MaxTitleRunes = 64
 	MaxRichBytes  = 32 << 10
 	MaxURLBytes   = 2048
 )
+
+// TextTooLong reports whether s has more characters than a text message
+// may hold. Characters, not bytes: 2048 Chinese characters are as welcome
+// as 2048 Latin letters.
+func TextTooLong(s string) bool {
+	return len(s) > MaxTextRunes && utf8.RuneCountInString(s) > MaxTextRunes
+}
 
 // Validate checks that exactly the kind's body is present and its required
 // fields are set. It does not know channels (see AllowedOn) and does not
@@ -231,7 +254,7 @@ func (m *Message) Validate() error {
 		if m.Text.Content == "" {
 			return Errorf(EINVALID, "text content is empty")
 		}
-		if len(m.Text.Content) > MaxTextBytes || !utf8.ValidString(m.Text.Content) {
+		if !utf8.ValidString(m.Text.Content) || TextTooLong(m.Text.Content) {
 			return Errorf(EINVALID, "text content must be valid UTF-8 of at most 2048 characters")
 		}
 		return nil

@@ -274,7 +274,7 @@ func (c *CannedReply) Validate() error {
 		return Errorf(EINVALID, "a canned reply belongs to exactly one agent or one team")
 	case c.Shortcut == "" || len(c.Shortcut) > 32 || strings.ContainsAny(c.Shortcut, " \t\n/"):
 		return Errorf(EINVALID, "the shortcut must be 1 to 32 characters without spaces or slashes")
-	case strings.TrimSpace(c.Text) == "" || len(c.Text) > MaxTextBytes:
+	case strings.TrimSpace(c.Text) == "" || TextTooLong(c.Text):
 		return Errorf(EINVALID, "the text must be 1 to 2048 characters")
 	}
 	return nil

@@ -38,9 +38,12 @@ func (e *Engine) CreateApp(ctx context.Context, a *kefu.App) error {
 	return nil
 }
 
-// SaveApp changes a mini program's settings. When the push URL or token
-// changes, the handshake runs again; when the EncodingAESKey changes, the
-// old key is kept for decrypting replies made with it.
+// SaveApp changes a mini program's settings. When anything of the push
+// configuration changes — URL, token, EncodingAESKey, mode or format — the
+// handshake runs again, as WeChat's console runs it on every save, so a
+// developer's server that no longer answers is noticed before pushes fail;
+// when the EncodingAESKey changes, the old key is kept for decrypting
+// replies made with it.
 func (e *Engine) SaveApp(ctx context.Context, a *kefu.App) error {
 	old, err := e.app(ctx, a.ID)
 	if err != nil {
@@ -52,7 +55,8 @@ func (e *Engine) SaveApp(ctx context.Context, a *kefu.App) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	if a.Push.URL != old.Push.URL || a.Push.Token != old.Push.Token {
+	if a.Push.URL != old.Push.URL || a.Push.Token != old.Push.Token || a.Push.EncodingAESKey != old.Push.EncodingAESKey ||
+		a.Push.Mode != old.Push.Mode || a.Push.Format != old.Push.Format {
 		if err := e.verifyPush(ctx, a.Push); err != nil {
 			return err
 		}

@@ -286,6 +286,10 @@ func (e *Engine) Receive(ctx context.Context, conversationID int64, m *kefu.Mess
 		return nil, false, err
 	}
 	if dup {
+		// Published again: the first try's commit may have been reported
+		// lost (the caller retried) or its publish never happened (the node
+		// died, the bus was down). Subscribers drop what they already have.
+		e.publishMessage(c, stored)
 		return stored, true, nil
 	}
 	e.typing.clear(c.ID, kefu.SenderUser)

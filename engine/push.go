@@ -25,8 +25,8 @@ type PushRecord struct {
 // RecordPush stores one push try in the push log and applies its outcome in
 // the same transaction: a success ends the job; a transfer reply queues the
 // conversation for customer service (or, for an event, is ignored with a
-// warning); a failure is retried, and after the last try the customer is
-// shown WeChat's notice. The message itself stays in the conversation.
+// warning); a try that got no answer is retried; after the last try, or a
+// wrong answer, the customer is shown WeChat's notice. The message itself stays in the conversation.
 func (e *Engine) RecordPush(ctx context.Context, r PushRecord) error {
 	_, err := e.RecordPushAndClaim(ctx, r, 0, 0)
 	return err
@@ -104,7 +104,26 @@ func (e *Engine) recordPush(ctx context.Context, tx kefu.Tx, r PushRecord, now t
 	if err := tx.AddPushAttempt(ctx, &a); err != nil {
 		return err
 	}
-	if a.Result == kefu.PushFailed && r.Job.Tries < MaxPushTries {
+	if a.Result == kefu.PushFailed && r.Job.Tries < MaxPushTries && a.StatusCode == 0 {
+		// Only a try that got no answer is tried again (WeChat retries
+		// when the developer does not answer in time): an answer that is
+		// wrong — an HTTP error, a body that is not success, empty or
+		// transfer_customer_service — would be as wrong the next time, and
+		// the customer is told at once.
+		if msg.Kind == kefu.KindEvent {
+			// An event's retries do not hold back the customer's messages
+			// (WeChat pushes each on its own): the event goes to the back
+			// of its conversation's outbox, keeping its count of tries.
+			if _, err := tx.LockConversation(ctx, msg.ConversationID); err != nil {
+				return err
+			}
+			if err := tx.DeletePushJob(ctx, r.Job.ID); err != nil {
+				return err
+			}
+			j := *r.Job
+			j.ID, j.NextAt, j.LeaseUntil = 0, r.RetryAt, time.Time{}
+			return tx.EnqueuePush(ctx, &j)
+		}
 		j := *r.Job
 		j.NextAt, j.LeaseUntil = r.RetryAt, time.Time{}
 		return tx.SavePushJob(ctx, &j)

@@ -146,8 +146,10 @@ func (e *Engine) Send(ctx context.Context, req SendRequest) (*kefu.Message, erro
 		if !stored.Internal && e.typing.clear(c.ID, who) {
 			e.publish(&Event{Type: EventTyping, AppID: c.AppID, ConversationID: c.ID, TeamID: c.TeamID, Typing: &Typing{Who: who, On: false}})
 		}
-		e.publishMessage(c, stored)
 	}
+	// A repeated send is published again, as in Receive: the first try's
+	// publish may never have happened.
+	e.publishMessage(c, stored)
 	return stored, nil
 }
 

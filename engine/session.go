@@ -40,8 +40,9 @@ func (e *Engine) expireIfDue(ctx context.Context, tx kefu.Tx, c *kefu.Conversati
 	}
 	// The session ended when its time ran out, not when someone noticed.
 	at := c.LastActivityAt.Add(e.cfg.SessionTimeout)
-	notice := &kefu.Message{Sender: kefu.SenderSystem, Kind: kefu.KindNotice, Internal: true, Phase: c.State, CreatedAt: now,
-		Notice: &kefu.Notice{Code: kefu.NoticeSessionTimeout, Text: "会话超过 30 分钟未结束，已自动关闭"}}
+	queued := c.State == kefu.StateQueued
+	notice := &kefu.Message{Sender: kefu.SenderSystem, Kind: kefu.KindNotice, Internal: !queued, Phase: c.State, CreatedAt: now,
+		Notice: kefu.TimeoutNotice(queued, e.cfg.SessionTimeout)}
 	if _, _, err := tx.AppendMessage(ctx, c, notice); err != nil {
 		return false, err
 	}
@@ -92,7 +93,7 @@ func (e *Engine) Accept(ctx context.Context, conversationID, agentID int64) (*ke
 // Refusals of a claim that say the session, not the agent, is the problem.
 var (
 	errSessionTaken   = &kefu.Error{Code: kefu.ECONFLICT, Message: "the session is no longer waiting: another agent took it or it ended"}
-	errSessionExpired = &kefu.Error{Code: kefu.ECONFLICT, Message: "the session ended after 30 minutes without an agent"}
+	errSessionExpired = &kefu.Error{Code: kefu.ECONFLICT, Message: "the session ended: it waited longer than the session timeout without an agent"}
 )
 
 // assign is the one atomic claim of a queued conversation by an agent:
@@ -203,7 +204,7 @@ func (e *Engine) lockOpenSession(ctx context.Context, tx kefu.Tx, id int64, by *
 	}
 	if expired, err := e.expireIfDue(ctx, tx, c, now); err != nil || expired {
 		if err == nil {
-			err = kefu.Errorf(kefu.ECONFLICT, "the session already ended after 30 minutes")
+			err = kefu.Errorf(kefu.ECONFLICT, "the session already ended: %s passed without activity", e.cfg.SessionTimeout)
 		}
 		return nil, err
 	}
@@ -234,7 +235,7 @@ func (e *Engine) TransferTo(ctx context.Context, conversationID int64, by *kefu.
 	if (to.AgentID == 0) == (to.TeamID == 0) {
 		return nil, kefu.Errorf(kefu.EINVALID, "transfer to exactly one agent or one team")
 	}
-	if len(to.Note) > kefu.MaxTextBytes {
+	if kefu.TextTooLong(to.Note) {
 		return nil, kefu.Errorf(kefu.EINVALID, "the transfer note is too long")
 	}
 	var c *kefu.Conversation

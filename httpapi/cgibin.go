@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -165,6 +166,16 @@ func (s *Server) writeCGIError(w http.ResponseWriter, r *http.Request, call cgiC
 	e := errcodeOf(call, err)
 	if e.Code == wechat.CodeSystemBusy {
 		s.log.Error("cgi-bin request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if call == callMediaGet {
+		// WeChat answers media/get's errors as text/plain, and clients
+		// (wechat-api among them) recognise an error — and refresh their
+		// token on 40001 — only by that type: application/json with a
+		// charset would reach them as the image's bytes.
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("Cache-Control", "no-store")
+		json.NewEncoder(w).Encode(e.Response())
+		return
 	}
 	writeCGI(w, e)
 }

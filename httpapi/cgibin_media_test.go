@@ -103,6 +103,11 @@ func TestCGIMedia(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || json.Unmarshal(data, &a) != nil {
 				t.Fatalf("media/get %q: HTTP %d %q", id, resp.StatusCode, data)
 			}
+			// As WeChat sends them: clients such as wechat-api tell an
+			// error from the media's bytes by exactly this type.
+			if ct := resp.Header.Get("Content-Type"); ct != "text/plain" {
+				t.Errorf("media/get %q error: Content-Type %q, want text/plain", id, ct)
+			}
 			return a.code()
 		}
 		if c := getCode(tok, "no-such-media"); c != wechat.CodeInvalidMediaID {

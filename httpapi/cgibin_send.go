@@ -77,7 +77,7 @@ func (s *Server) customMessage(ctx context.Context, appID string, req *wechat.Cu
 	case wechat.CustomText:
 		// Kept as text, <a data-miniprogram-path> links included: that is
 		// how WeChat's clients show them.
-		if len(req.Text.Content) > kefu.MaxTextBytes {
+		if kefu.TextTooLong(req.Text.Content) {
 			return nil, tooLong("text.content")
 		}
 		return &kefu.Message{Kind: kefu.KindText, Text: &kefu.Text{Content: req.Text.Content}}, nil

@@ -229,7 +229,7 @@ func TestCGISendErrors(t *testing.T) {
 		{"text a string", []byte(`{"touser":"` + to + `","msgtype":"text","text":"hi"}`), wechat.CodeDataFormatError},
 		{"two JSON values", []byte(`{"touser":"` + to + `"} {}`), wechat.CodeDataFormatError},
 		{"body over the limit", text(strings.Repeat("长", 70<<10/3)), 45002},
-		{"text over 2048 characters", text(strings.Repeat("a", kefu.MaxTextBytes+1)), 45002},
+		{"text over 2048 characters", text(strings.Repeat("a", kefu.MaxTextRunes+1)), 45002},
 		{"empty text", text(""), wechat.CodeDataFormatError},
 		{"no text", map[string]any{"touser": to, "msgtype": "text"}, wechat.CodeDataFormatError},
 		{"unknown msgtype", map[string]any{"touser": to, "msgtype": "voice", "voice": map[string]any{"media_id": media}}, wechat.CodeInvalidMessageType},

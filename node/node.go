@@ -46,7 +46,15 @@ type Config struct {
 	Push   push.Config
 	HTTP   httpapi.Config
 	Store  sqlstore.Options
+	// ReadTimeout bounds reading a whole request, body included (default
+	// DefaultReadTimeout), so a body trickled a byte at a time cannot hold
+	// a connection forever. WebSockets are not bound by it once upgraded.
+	ReadTimeout time.Duration
 }
+
+// DefaultReadTimeout is how long a client has to send a whole request: a
+// 10 MiB upload at 200 KB/s fits.
+const DefaultReadTimeout = time.Minute
 
 // Node is a running Kefu.
 type Node struct {
@@ -76,6 +84,9 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = kefu.SystemClock{}
+	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -177,7 +188,7 @@ func (n *Node) Start() {
 	if n.Demo != nil {
 		handler = n.Demo.wrap(handler)
 	}
-	n.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+	n.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: n.cfg.ReadTimeout, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(n.cfg.Log.Handler(), slog.LevelWarn)}
 	n.wg.Add(4)
 	go func() { defer n.wg.Done(); n.Engine.Run(ctx) }()

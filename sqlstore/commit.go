@@ -44,7 +44,7 @@ func (s *Store) Update(ctx context.Context, fn func(kefu.Tx) error) error {
 	}
 	select {
 	case err := <-o.done:
-		return err
+		return classify(err)
 	case <-ctx.Done():
 		return ctx.Err()
 	}

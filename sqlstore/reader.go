@@ -106,7 +106,7 @@ func notFound(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return kefu.ErrNotFound
 	}
-	return fmt.Errorf("sqlstore: %s: %w", what, err)
+	return classify(fmt.Errorf("sqlstore: %s: %w", what, err))
 }
 
 // ms and fromMS convert times to the stored Unix milliseconds; the zero
@@ -132,19 +132,19 @@ type scanner interface{ Scan(dest ...any) error }
 func collect[T any](ctx context.Context, r *reader, what string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := r.query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
+		return nil, classify(fmt.Errorf("sqlstore: %s: %w", what, err))
 	}
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
+			return nil, classify(fmt.Errorf("sqlstore: %s: %w", what, err))
 		}
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
+		return nil, classify(fmt.Errorf("sqlstore: %s: %w", what, err))
 	}
 	return out, nil
 }

@@ -37,6 +37,7 @@ export class KefuClient extends EventTarget {
     this.lastSeq = 0;     // highest sequence number received in order: where a reconnect resumes
     this.synced = false;  // the current connection has delivered its backlog
     this.outbox = new Map(); // client_msg_id → frame not yet acknowledged
+    this.retries = new Map(); // client_msg_id → tries after "unavailable"
     this.socket = null;
   }
 
@@ -136,10 +137,16 @@ export class KefuClient extends EventTarget {
         // The acknowledgement carries the stored message; its seq is not a
         // resume point (earlier messages may still be on their way).
         this.outbox.delete(f.client_msg_id);
+        this.retries.delete(f.client_msg_id);
         this.emit("ack", { clientMsgID: f.client_msg_id, message: f.message });
         return;
       case "error":
+        if (f.client_msg_id && this.outbox.has(f.client_msg_id) && f.error && f.error.code === "unavailable") {
+          this.retryLater(f.client_msg_id); // an outage: the same frame again, stored once
+          return;
+        }
         if (f.client_msg_id && this.outbox.has(f.client_msg_id)) {
+          this.retries.delete(f.client_msg_id);
           this.outbox.delete(f.client_msg_id);
           this.emit("failed", { clientMsgID: f.client_msg_id, code: f.error && f.error.code, message: f.error && f.error.message });
         }
@@ -147,6 +154,17 @@ export class KefuClient extends EventTarget {
       case "state": this.emit("state", f.state); return;
       case "typing": this.emit("typing", f.typing); return;
     }
+  }
+
+  /** Sends a frame again after an outage answer, with a growing, jittered pause (at most 10 s). */
+  retryLater(clientMsgID) {
+    const tries = (this.retries.get(clientMsgID) || 0) + 1;
+    this.retries.set(clientMsgID, tries);
+    const pause = Math.min(10000, 250 * 2 ** Math.min(tries, 6));
+    setTimeout(() => {
+      const frame = this.outbox.get(clientMsgID);
+      if (frame && this.synced && this.socket) this.socket.send(frame); // else the next "synced" sends it
+    }, pause / 2 + Math.random() * pause / 2);
   }
 
   emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
