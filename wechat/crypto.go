@@ -181,8 +181,8 @@ func (c *Cipher) open(k cipherKey, ct []byte) ([]byte, error) {
 	cipher.NewCBCDecrypter(k.block, k.iv).CryptBlocks(pt, ct)
 
 	pad := int(pt[len(pt)-1])
-	if pad < 1 || pad > blockSize {
-		return nil, fmt.Errorf("%w: last byte is %d, want 1..%d", ErrPadding, pad, blockSize)
+	if pad < 1 || pad > blockSize || pad > len(pt) {
+		return nil, fmt.Errorf("%w: last byte is %d, want 1..%d and at most the %d bytes decrypted", ErrPadding, pad, blockSize, len(pt))
 	}
 	for _, b := range pt[len(pt)-pad:] {
 		if int(b) != pad {

@@ -107,7 +107,7 @@ func decodeEnvelope(body []byte) (*Envelope, Format, error) {
 	}
 	e, ok, err := envelopeFromFields(fields, f)
 	if err == nil && !ok {
-		err = fieldError("Encrypt", ErrMissingField, "an encrypted body always carries it")
+		err = fieldError("Encrypt", ErrMissingField, "the body has no Encrypt, which an encrypted body always carries")
 	}
 	return e, f, err
 }
