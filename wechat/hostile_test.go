@@ -51,7 +51,7 @@ type hostileCase struct {
 	fields     [][2]string
 }
 
-func loadHostile(t *testing.T) []hostileCase {
+func loadHostile(t testing.TB) []hostileCase {
 	t.Helper()
 	files, err := filepath.Glob("testdata/hostile/*.txt")
 	if err != nil || len(files) == 0 {
@@ -95,7 +95,7 @@ func loadHostile(t *testing.T) []hostileCase {
 	return cases
 }
 
-func mustUnquote(t *testing.T, file string, line int, s string) string {
+func mustUnquote(t testing.TB, file string, line int, s string) string {
 	t.Helper()
 	v, err := strconv.Unquote(s)
 	if err != nil {

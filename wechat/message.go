@@ -44,7 +44,7 @@ type Message struct {
 	Extra map[string]string
 }
 
-// Message types and events (RECV and TRANS in PROTOCOL.md).
+// Message types and events of mini program pushes and the transfer reply.
 const (
 	MsgTypeText               = "text"
 	MsgTypeImage              = "image"

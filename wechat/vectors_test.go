@@ -13,7 +13,7 @@ import (
 	"github.com/kefuhq/kefu/wechat"
 )
 
-// The official vectors of PROTOCOL.md §1 (WeChat's message push page).
+// The official vectors of WeChat's message push page.
 const (
 	vecToken     = "AAAAA"
 	vecAESKey    = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" // 43 × A
