@@ -106,7 +106,7 @@ var wireNames = func() map[string]string {
 func checkFieldNames(fields []field) error {
 	seen := make(map[string]struct{}, len(fields))
 	for _, fl := range fields {
-		low := strings.ToLower(fl.name)
+		low := foldName(fl.name)
 		if _, dup := seen[low]; dup {
 			return fieldError(fl.name, ErrDuplicateField, "it appears more than once")
 		}
@@ -117,6 +117,11 @@ func checkFieldNames(fields []field) error {
 	}
 	return nil
 }
+
+// foldName maps names that are equal under Unicode case folding to one
+// key: through upper case first, so the long s (ſ) and the Kelvin sign
+// (K), which Go's encoding/json also folds, meet s and k.
+func foldName(s string) string { return strings.ToLower(strings.ToUpper(s)) }
 
 // decodeJSONFields reads one JSON object, keeping its keys in order and
 // duplicates (refused later), which decoding into a map would lose.

@@ -96,9 +96,10 @@ func (h *Handler) serveVerification(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) servePush(w http.ResponseWriter, r *http.Request) {
 	limit := h.MaxBodyBytes
-	if limit <= 0 || limit > math.MaxInt32 {
+	if limit <= 0 {
 		limit = DefaultMaxPushBytes
 	}
+	limit = min(limit, math.MaxInt) // int is 32 bits on some platforms
 	opts := PushOptions{MaxBodyBytes: int(limit), MaxClockSkew: h.MaxClockSkew, Now: h.Now}
 	q := r.URL.Query()
 	m, f, err := ReadPush(h.Endpoint, r, opts)
