@@ -90,15 +90,15 @@ func (e *Envelope) open(c *Cipher, token string) ([]byte, error) {
 // duplicate fields). Encrypt is required; TimeStamp may be a JSON number
 // or a string of digits.
 func DecodeEnvelope(body []byte) (*Envelope, Format, error) {
-	e, f, err := decodeEnvelope(body)
+	e, f, err := decodeEnvelope(body, 0)
 	if err != nil {
 		return nil, f, fmt.Errorf("wechat: decode envelope: %w", err)
 	}
 	return e, f, nil
 }
 
-func decodeEnvelope(body []byte) (*Envelope, Format, error) {
-	if err := checkSize(body, 0); err != nil {
+func decodeEnvelope(body []byte, limit int) (*Envelope, Format, error) {
+	if err := checkSize(body, limit); err != nil {
 		return nil, 0, err
 	}
 	fields, f, err := decodeBody(body)

@@ -184,3 +184,25 @@ func TestReadPush(t *testing.T) {
 		t.Errorf("exactly at the limit: %v", err)
 	}
 }
+
+// TestVerifyPushLargerLimit: a limit above the default applies to the
+// envelope and the decrypted body too, not only to the request.
+func TestVerifyPushLargerLimit(t *testing.T) {
+	e := testEndpoint(wechat.ModeSafe, wechat.FormatJSON)
+	m := kindSamples[0]
+	m.Content = strings.Repeat("长", wechat.DefaultMaxBodyBytes/3)
+	q, body, err := wechat.BuildPush(e, &m, "1714112445", "9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := wechat.ParsePush(e, q, body); !errors.Is(err, wechat.ErrTooLarge) {
+		t.Fatalf("over the default limit: %v, want ErrTooLarge", err)
+	}
+	got, _, err := wechat.VerifyPush(e, q, body, wechat.PushOptions{MaxBodyBytes: 4 * wechat.DefaultMaxBodyBytes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Content != m.Content {
+		t.Errorf("Content of %d bytes came back as %d", len(m.Content), len(got.Content))
+	}
+}

@@ -225,15 +225,15 @@ func encodeMessage(m *Message, f Format, more ...field) ([]byte, error) {
 // error also wraps ErrFormat. Unknown message types decode, with their
 // unknown fields in Extra.
 func DecodeMessage(body []byte) (*Message, Format, error) {
-	m, f, err := decodeMessage(body)
+	m, f, err := decodeMessage(body, 0)
 	if err != nil {
 		return nil, f, fmt.Errorf("wechat: decode message: %w", err)
 	}
 	return m, f, nil
 }
 
-func decodeMessage(body []byte) (*Message, Format, error) {
-	if err := checkSize(body, 0); err != nil {
+func decodeMessage(body []byte, limit int) (*Message, Format, error) {
+	if err := checkSize(body, limit); err != nil {
 		return nil, 0, err
 	}
 	fields, f, err := decodeBody(body)

@@ -235,7 +235,7 @@ func parsePush(e Endpoint, query url.Values, body []byte, opts PushOptions) (*Me
 		}
 		return m, f, nil
 	case "aes":
-		env, _, err := decodeEnvelope(body)
+		env, _, err := decodeEnvelope(body, opts.MaxBodyBytes)
 		if err != nil {
 			return nil, f, err
 		}
@@ -262,7 +262,7 @@ func parsePush(e Endpoint, query url.Values, body []byte, opts PushOptions) (*Me
 				return nil, f, err
 			}
 		}
-		m, _, err := decodeMessage(plain)
+		m, _, err := decodeMessage(plain, opts.MaxBodyBytes)
 		if err != nil {
 			return nil, f, fmt.Errorf("decrypted body: %w", err)
 		}
