@@ -38,19 +38,48 @@ func numberField(name string, v int64) field {
 	return field{name: name, value: fmt.Sprint(v), kind: kindNumber}
 }
 
+// DefaultMaxBodyBytes is the longest body the decoders accept
+// (DecodeMessage, DecodeEnvelope, ParsePush, ParseReply, Handler) unless
+// told otherwise: WeChat's pushes are a few hundred bytes, so 1 MiB leaves
+// room for any real one and none for a memory attack.
+const DefaultMaxBodyBytes = 1 << 20
+
+// checkSize refuses a body longer than limit (DefaultMaxBodyBytes when 0).
+func checkSize(body []byte, limit int) error {
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
+	if len(body) > limit {
+		return fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(body), limit)
+	}
+	return nil
+}
+
 // decodeBody tells the format of body and decodes its top-level fields.
+// Whatever the format, the body must be valid UTF-8 and every field name
+// unique (see checkFieldNames).
 func decodeBody(body []byte) ([]field, Format, error) {
 	f, err := sniffFormat(body)
 	if err != nil {
 		return nil, 0, err
 	}
+	if !utf8.Valid(body) {
+		return nil, f, malformed(ErrInvalidUTF8, "the body is not valid UTF-8")
+	}
+	if f == FormatJSON && bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), bom) {
+		return nil, f, malformed(ErrBOM, "JSON must not start with a byte order mark")
+	}
 	fields, err := decodeFields(trimBody(body), f)
+	if err == nil {
+		err = checkFieldNames(fields)
+	}
 	return fields, f, err
 }
 
+var bom = []byte("\xef\xbb\xbf")
+
 // decodeFields decodes the top-level fields of body, which must be trimmed
-// (see trimBody) and in format f. A field that appears twice keeps its last
-// value, in both formats.
+// (see trimBody) and in format f.
 func decodeFields(body []byte, f Format) ([]field, error) {
 	if f == FormatJSON {
 		return decodeJSONFields(body)
@@ -58,22 +87,73 @@ func decodeFields(body []byte, f Format) ([]field, error) {
 	return decodeXMLFields(body)
 }
 
+// wireNames are the names of every field this package reads, as WeChat
+// spells them.
+var wireNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{"ToUserName", "FromUserName", "CreateTime", "MsgType", "Encrypt", "MsgSignature", "TimeStamp", "Nonce"} {
+		m[strings.ToLower(n)] = n
+	}
+	for _, n := range optionalFields {
+		m[strings.ToLower(n)] = n
+	}
+	return m
+}()
+
+// checkFieldNames refuses a field that appears twice, even in another case
+// (a reader that folds case, as Go's encoding/json does for structs, would
+// otherwise see a different message), and a known field in the wrong case.
+func checkFieldNames(fields []field) error {
+	seen := make(map[string]struct{}, len(fields))
+	for _, fl := range fields {
+		low := foldName(fl.name)
+		if _, dup := seen[low]; dup {
+			return fieldError(fl.name, ErrDuplicateField, "it appears more than once")
+		}
+		seen[low] = struct{}{}
+		if want, ok := wireNames[low]; ok && want != fl.name {
+			return fieldError(fl.name, ErrFieldName, "WeChat spells it %s", want)
+		}
+	}
+	return nil
+}
+
+// foldName maps names that are equal under Unicode case folding to one
+// key: through upper case first, so the long s (ſ) and the Kelvin sign
+// (K), which Go's encoding/json also folds, meet s and k.
+func foldName(s string) string { return strings.ToLower(strings.ToUpper(s)) }
+
+// decodeJSONFields reads one JSON object, keeping its keys in order and
+// duplicates (refused later), which decoding into a map would lose.
 func decodeJSONFields(body []byte) ([]field, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, fmt.Errorf("%w: JSON: %v", ErrFormat, err)
+	if err := checkSurrogates(body); err != nil {
+		return nil, err
 	}
-	if raw == nil {
-		return nil, fmt.Errorf("%w: JSON body is null, want an object", ErrFormat)
+	d := json.NewDecoder(bytes.NewReader(body))
+	tok, err := d.Token()
+	if err != nil {
+		return nil, jsonError(err)
 	}
-	fields := make([]field, 0, len(raw))
-	for name, v := range raw {
+	if tok != json.Delim('{') {
+		return nil, fmt.Errorf("%w: JSON body is %v, want an object", ErrFormat, tok)
+	}
+	var fields []field
+	for d.More() {
+		tok, err := d.Token()
+		if err != nil {
+			return nil, jsonError(err)
+		}
+		name, _ := tok.(string) // inside an object, the decoder yields keys as strings
+		var v json.RawMessage
+		if err := d.Decode(&v); err != nil {
+			return nil, jsonError(err)
+		}
 		fl := field{name: name}
 		switch v[0] {
 		case '"':
-			// The document is valid JSON by now, so a string without
-			// escapes is its own value; only the rest needs unquoting.
-			if inner := v[1 : len(v)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+			// A string without escapes is its own value (UTF-8 is checked
+			// already); only the rest needs unquoting.
+			if inner := v[1 : len(v)-1]; bytes.IndexByte(inner, '\\') < 0 {
 				fl.value = string(inner)
 			} else if err := json.Unmarshal(v, &fl.value); err != nil {
 				return nil, fmt.Errorf("%w: JSON field %q: %v", ErrFormat, name, err)
@@ -87,7 +167,79 @@ func decodeJSONFields(body []byte) ([]field, error) {
 		}
 		fields = append(fields, fl)
 	}
+	if _, err := d.Token(); err != nil { // the closing brace
+		return nil, jsonError(err)
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%w: JSON: data after the object", ErrFormat)
+	}
 	return fields, nil
+}
+
+func jsonError(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: JSON: unexpected end of body", ErrFormat)
+	}
+	return fmt.Errorf("%w: JSON: %v", ErrFormat, err)
+}
+
+// checkSurrogates refuses a \u escape of half a surrogate pair, which Go
+// would silently turn into U+FFFD. Outside strings valid JSON has no
+// backslash, so scanning the whole body is exact.
+func checkSurrogates(b []byte) error {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		if i+1 >= len(b) {
+			return nil // not valid JSON; the decoder says so
+		}
+		if b[i+1] != 'u' {
+			i++ // a two-character escape, such as \\ or \"
+			continue
+		}
+		r, ok := hex4(b[i+2:])
+		if !ok {
+			return nil // not valid JSON; the decoder says so
+		}
+		switch {
+		case r >= 0xD800 && r < 0xDC00:
+			lo, ok := rune(0), i+7 < len(b) && b[i+6] == '\\' && b[i+7] == 'u'
+			if ok {
+				lo, ok = hex4(b[i+8:])
+			}
+			if !ok || lo < 0xDC00 || lo > 0xDFFF {
+				return malformed(ErrInvalidUTF8, "JSON escape \\u%04X is half a surrogate pair", r)
+			}
+			i += 11
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return malformed(ErrInvalidUTF8, "JSON escape \\u%04X is half a surrogate pair", r)
+		default:
+			i += 5
+		}
+	}
+	return nil
+}
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }
 
 func decodeXMLFields(body []byte) ([]field, error) {
@@ -103,6 +255,9 @@ func decodeXMLFields(body []byte) ([]field, error) {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if err := checkXMLName(t); err != nil {
+				return nil, err
+			}
 			fl, err := readXMLField(d, body, t.Name.Local)
 			if err != nil {
 				return nil, err
@@ -110,16 +265,51 @@ func decodeXMLFields(body []byte) ([]field, error) {
 			fields = append(fields, fl)
 		case xml.EndElement:
 			return fields, checkXMLEnd(d)
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) > 0 {
+				return nil, fmt.Errorf("%w: XML: text %s between fields", ErrFormat, snippet(t))
+			}
+		default:
+			// Comments carry nothing; declarations and processing
+			// instructions are refused.
+			if err := checkXMLMarkup(tok); err != nil {
+				return nil, err
+			}
 		}
-		// Character data between fields (indentation), comments and
-		// processing instructions carry nothing.
 	}
 }
 
+// checkXMLName refuses a field with a namespace prefix or declaration,
+// which Go's decoder would otherwise take by its local name.
+func checkXMLName(t xml.StartElement) error {
+	if t.Name.Space != "" {
+		return fieldError(t.Name.Local, ErrNamespace, "the element is in namespace %q", t.Name.Space)
+	}
+	for _, a := range t.Attr {
+		if a.Name.Space != "" || a.Name.Local == "xmlns" {
+			return fieldError(t.Name.Local, ErrNamespace, "the element has the attribute %s", a.Name.Local)
+		}
+	}
+	return nil
+}
+
+// checkXMLMarkup refuses declarations (<!DOCTYPE …>, <!ENTITY …>) and
+// processing instructions; the XML declaration is allowed only as the
+// body's first token, checked by findXMLRoot.
+func checkXMLMarkup(tok xml.Token) error {
+	switch t := tok.(type) {
+	case xml.Directive:
+		return malformed(ErrDoctype, "XML: <!%s>", snippet(t))
+	case xml.ProcInst:
+		return malformed(ErrProcInst, "XML: <?%s …?>", t.Target)
+	}
+	return nil
+}
+
 // findXMLRoot consumes tokens up to and including the root start element,
-// whatever its name (WeChat's is <xml>).
+// which must be <xml> without attributes, as WeChat writes it.
 func findXMLRoot(d *xml.Decoder) error {
-	for {
+	for first := true; ; first = false {
 		tok, err := d.Token()
 		if err == io.EOF {
 			return fmt.Errorf("%w: XML: no root element", ErrFormat)
@@ -129,13 +319,34 @@ func findXMLRoot(d *xml.Decoder) error {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if t.Name.Space != "" || t.Name.Local != "xml" {
+				return malformed(ErrRootElement, "XML: the root element is <%s>", qualified(t.Name))
+			}
+			if len(t.Attr) > 0 {
+				return malformed(ErrRootElement, "XML: <xml> has the attribute %s", qualified(t.Attr[0].Name))
+			}
 			return nil
 		case xml.CharData:
 			if len(bytes.TrimSpace(t)) > 0 {
 				return fmt.Errorf("%w: XML: text %s before the root element", ErrFormat, snippet(t))
 			}
+		case xml.ProcInst:
+			if !first || t.Target != "xml" {
+				return checkXMLMarkup(tok)
+			}
+		default:
+			if err := checkXMLMarkup(tok); err != nil {
+				return err
+			}
 		}
 	}
+}
+
+func qualified(n xml.Name) string {
+	if n.Space != "" {
+		return n.Space + ":" + n.Local
+	}
+	return n.Local
 }
 
 // readXMLField reads the content of the element just started. Text and
@@ -166,12 +377,16 @@ func readXMLField(d *xml.Decoder, body []byte, name string) (field, error) {
 			if depth == 1 {
 				text = append(text, t...)
 			}
+		default:
+			if err := checkXMLMarkup(tok); err != nil {
+				return field{}, err
+			}
 		}
 	}
 }
 
-// checkXMLEnd allows nothing but white space, comments and processing
-// instructions after the root element.
+// checkXMLEnd allows nothing but white space and comments after the root
+// element.
 func checkXMLEnd(d *xml.Decoder) error {
 	for {
 		tok, err := d.Token()
@@ -187,6 +402,10 @@ func checkXMLEnd(d *xml.Decoder) error {
 		case xml.CharData:
 			if len(bytes.TrimSpace(t)) > 0 {
 				return fmt.Errorf("%w: XML: text %s after the root element", ErrFormat, snippet(t))
+			}
+		default:
+			if err := checkXMLMarkup(tok); err != nil {
+				return err
 			}
 		}
 	}

@@ -21,7 +21,8 @@ const randomSize = 16
 // Cipher encrypts and decrypts the Encrypt field of pushes and replies:
 // AES-256-CBC with the key base64decode(EncodingAESKey+"=") and IV = key[:16],
 // over random(16) | msg_len(4, big-endian) | msg | appid, PKCS#7-padded to a
-// multiple of 32 bytes. A Cipher is safe for concurrent use.
+// multiple of 32 bytes (decryption also accepts padding to a multiple of 16,
+// as some SDKs write it). A Cipher is safe for concurrent use.
 type Cipher struct {
 	appID string
 	keys  []cipherKey // the current key first, then previous keys
@@ -143,8 +144,10 @@ func (c *Cipher) decrypt(encrypt string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBase64, err)
 	}
-	if len(ct) == 0 || len(ct)%blockSize != 0 {
-		return nil, fmt.Errorf("%w: ciphertext is %d bytes, want a non-zero multiple of %d", ErrLength, len(ct), blockSize)
+	// WeChat pads to 32 bytes, but some SDKs pad to the 16-byte AES block;
+	// CBC needs only the latter, and the pad check below accepts both.
+	if len(ct) == 0 || len(ct)%aes.BlockSize != 0 {
+		return nil, fmt.Errorf("%w: ciphertext is %d bytes, want a non-zero multiple of %d", ErrLength, len(ct), aes.BlockSize)
 	}
 	var best error
 	bestRank := -1
@@ -178,8 +181,8 @@ func (c *Cipher) open(k cipherKey, ct []byte) ([]byte, error) {
 	cipher.NewCBCDecrypter(k.block, k.iv).CryptBlocks(pt, ct)
 
 	pad := int(pt[len(pt)-1])
-	if pad < 1 || pad > blockSize {
-		return nil, fmt.Errorf("%w: last byte is %d, want 1..%d", ErrPadding, pad, blockSize)
+	if pad < 1 || pad > blockSize || pad > len(pt) {
+		return nil, fmt.Errorf("%w: last byte is %d, want 1..%d and at most the %d bytes decrypted", ErrPadding, pad, blockSize, len(pt))
 	}
 	for _, b := range pt[len(pt)-pad:] {
 		if int(b) != pad {

@@ -85,31 +85,36 @@ func (e *Envelope) open(c *Cipher, token string) ([]byte, error) {
 	return c.decrypt(e.Encrypt)
 }
 
-// DecodeEnvelope decodes a push or reply envelope in either format. Encrypt
-// is required; TimeStamp may be a number or a string of digits.
+// DecodeEnvelope decodes a push or reply envelope in either format, with
+// the structural checks of DecodeMessage (size, UTF-8, root, declarations,
+// duplicate fields). Encrypt is required; TimeStamp may be a JSON number
+// or a string of digits.
 func DecodeEnvelope(body []byte) (*Envelope, Format, error) {
-	e, f, err := decodeEnvelope(body)
+	e, f, err := decodeEnvelope(body, 0)
 	if err != nil {
 		return nil, f, fmt.Errorf("wechat: decode envelope: %w", err)
 	}
 	return e, f, nil
 }
 
-func decodeEnvelope(body []byte) (*Envelope, Format, error) {
+func decodeEnvelope(body []byte, limit int) (*Envelope, Format, error) {
+	if err := checkSize(body, limit); err != nil {
+		return nil, 0, err
+	}
 	fields, f, err := decodeBody(body)
 	if err != nil {
 		return nil, f, err
 	}
-	e, ok, err := envelopeFromFields(fields)
+	e, ok, err := envelopeFromFields(fields, f)
 	if err == nil && !ok {
-		err = fmt.Errorf("%w: no Encrypt field", ErrFormat)
+		err = fieldError("Encrypt", ErrMissingField, "the body has no Encrypt, which an encrypted body always carries")
 	}
 	return e, f, err
 }
 
 // envelopeFromFields picks the envelope fields out of fields and reports
 // whether there was an Encrypt field.
-func envelopeFromFields(fields []field) (*Envelope, bool, error) {
+func envelopeFromFields(fields []field, f Format) (*Envelope, bool, error) {
 	e := new(Envelope)
 	found := false
 	for _, fl := range fields {
@@ -123,7 +128,7 @@ func envelopeFromFields(fields []field) (*Envelope, bool, error) {
 		case "MsgSignature":
 			e.MsgSignature, err = fl.text()
 		case "TimeStamp":
-			e.TimeStamp, err = fl.int()
+			e.TimeStamp, err = fl.uint(f, true)
 		case "Nonce":
 			e.Nonce, err = fl.nonce()
 		}

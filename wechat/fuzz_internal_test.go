@@ -1,6 +1,7 @@
 package wechat
 
 import (
+	"crypto/aes"
 	"crypto/cipher"
 	"encoding/base64"
 	"errors"
@@ -17,9 +18,12 @@ func FuzzDecryptPlaintext(f *testing.F) {
 	}
 	f.Add([]byte("0123456789abcdef\x00\x00\x00\x02hiwxba5fad812f8e6fb9\x0a\x0a\x0a\x0a\x0a\x0a\x0a\x0a\x0a\x0a"))
 	f.Add([]byte("0123456789abcdef\xff\xff\xff\xffwxba5fad812f8e6fb9\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c\x0c"))
+	f.Add([]byte("0123456789abcdef\x00\x00\x00\x0chello, worldwxba5fad812f8e6fb9\x0e\x0e\x0e\x0e\x0e\x0e\x0e\x0e\x0e\x0e\x0e\x0e\x0e\x0e"))
+	f.Add([]byte("\x20\x20\x20\x20\x20\x20\x20\x20\x20\x20\x20\x20\x20\x20\x20\x20"))
 	f.Fuzz(func(t *testing.T, plain []byte) {
-		if len(plain) == 0 || len(plain)%blockSize != 0 {
-			plain = append(plain, make([]byte, blockSize-len(plain)%blockSize)...)
+		// Whole AES blocks, as a 16-byte-padding sender writes them.
+		if len(plain) == 0 || len(plain)%aes.BlockSize != 0 {
+			plain = append(plain, make([]byte, aes.BlockSize-len(plain)%aes.BlockSize)...)
 		}
 		ct := make([]byte, len(plain))
 		k := c.keys[0]

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"time"
 )
 
 // DefaultMaxPushBytes bounds the body a Handler reads: pushes are a few
-// hundred bytes.
-const DefaultMaxPushBytes = 1 << 20
+// hundred bytes. It equals DefaultMaxBodyBytes.
+const DefaultMaxPushBytes = DefaultMaxBodyBytes
 
 // Handler serves a mini program's push URL for a developer. It answers the
 // URL verification GET, and for each POST verifies the signature
@@ -35,12 +37,21 @@ type Handler struct {
 	// OnMessage again. Nil answers every push "success".
 	OnMessage func(ctx context.Context, m *Message) (ReplyKind, error)
 
-	// Logger receives rejected requests and failed callbacks; nil means
-	// slog.Default().
+	// Logger receives every refused request, once, at warn level with the
+	// reason (never the token, keys or signatures), and failed callbacks at
+	// error level; nil means slog.Default().
 	Logger *slog.Logger
 
 	// MaxBodyBytes bounds the request body; 0 means DefaultMaxPushBytes.
+	// A longer body is answered 413.
 	MaxBodyBytes int64
+
+	// MaxClockSkew, when positive, refuses pushes whose timestamp is
+	// further than this from Now (403); see PushOptions.MaxClockSkew.
+	MaxClockSkew time.Duration
+
+	// Now is the clock for MaxClockSkew; nil means time.Now.
+	Now func() time.Time
 }
 
 // NewHandler returns a Handler for e that calls onMessage once per push,
@@ -57,6 +68,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.MethodPost:
 		h.servePush(w, r)
 	default:
+		h.logger().Warn("wechat: request refused: method not allowed", "status", http.StatusMethodNotAllowed, "method", r.Method, "remote", r.RemoteAddr)
 		w.Header().Set("Allow", "GET, POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}
@@ -68,11 +80,12 @@ func (h *Handler) serveVerification(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	echostr := q.Get("echostr")
 	if echostr == "" {
+		h.logger().Warn("wechat: URL verification refused: no echostr", "status", http.StatusBadRequest, "remote", r.RemoteAddr)
 		http.Error(w, "missing echostr: this URL answers WeChat's verification GET and push POSTs", http.StatusBadRequest)
 		return
 	}
 	if h.Token == "" || !VerifySignature(h.Token, q.Get("timestamp"), q.Get("nonce"), q.Get("signature")) {
-		h.logger().Warn("wechat: URL verification rejected: signature mismatch", "remote", r.RemoteAddr)
+		h.logger().Warn("wechat: URL verification refused: signature mismatch", "status", http.StatusForbidden, "remote", r.RemoteAddr)
 		http.Error(w, "signature mismatch", http.StatusForbidden)
 		return
 	}
@@ -86,24 +99,19 @@ func (h *Handler) servePush(w http.ResponseWriter, r *http.Request) {
 	if limit <= 0 {
 		limit = DefaultMaxPushBytes
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			http.Error(w, "push body too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, "reading push body failed", http.StatusBadRequest)
-		return
-	}
+	limit = min(limit, math.MaxInt) // int is 32 bits on some platforms
+	opts := PushOptions{MaxBodyBytes: int(limit), MaxClockSkew: h.MaxClockSkew, Now: h.Now}
 	q := r.URL.Query()
-	m, f, err := ParsePush(h.Endpoint, q, body)
+	m, f, err := ReadPush(h.Endpoint, r, opts)
 	if err != nil {
-		h.logger().Warn("wechat: push rejected", "err", err, "remote", r.RemoteAddr)
 		status := http.StatusBadRequest
-		if errors.Is(err, ErrSignature) {
+		switch {
+		case errors.Is(err, ErrTooLarge):
+			status = http.StatusRequestEntityTooLarge
+		case errors.Is(err, ErrSignature), errors.Is(err, ErrTimestamp):
 			status = http.StatusForbidden
 		}
+		h.logger().Warn("wechat: push refused", "status", status, "reason", err, "remote", r.RemoteAddr)
 		http.Error(w, err.Error(), status)
 		return
 	}

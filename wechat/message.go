@@ -209,34 +209,80 @@ func encodeMessage(m *Message, f Format, more ...field) ([]byte, error) {
 }
 
 // DecodeMessage decodes a plaintext push (or a decrypted one) in either
-// format, telling which from the body. Unknown fields go to Extra; a
-// known field of the wrong type, or a missing MsgType, is an ErrFormat.
+// format, telling which from the body, strictly: the body is at most
+// DefaultMaxBodyBytes (ErrTooLarge), valid UTF-8 (ErrInvalidUTF8), one
+// <xml> element without declarations or processing instructions
+// (ErrRootElement, ErrDoctype, ErrProcInst) or one JSON object without a
+// byte order mark (ErrBOM), every field once and without a namespace
+// (ErrDuplicateField, ErrNamespace, ErrFieldName), and every field the
+// message's kind always carries present (ErrMissingField: the common
+// ToUserName, FromUserName, CreateTime and MsgType; Content and MsgId for
+// text; PicUrl, MediaId and MsgId for image; Title, AppId, PagePath,
+// ThumbUrl, ThumbMediaId and MsgId for miniprogrampage; Event for events).
+// Strings must be strings (ErrFieldType: JSON null is not one);
+// CreateTime is a non-negative integer, a JSON number, and MsgId one
+// written as a JSON number or a string of digits (ErrNumber). Every such
+// error also wraps ErrFormat. Unknown message types decode, with their
+// unknown fields in Extra.
 func DecodeMessage(body []byte) (*Message, Format, error) {
-	m, f, err := decodeMessage(body)
+	m, f, err := decodeMessage(body, 0)
 	if err != nil {
 		return nil, f, fmt.Errorf("wechat: decode message: %w", err)
 	}
 	return m, f, nil
 }
 
-func decodeMessage(body []byte) (*Message, Format, error) {
+func decodeMessage(body []byte, limit int) (*Message, Format, error) {
+	if err := checkSize(body, limit); err != nil {
+		return nil, 0, err
+	}
 	fields, f, err := decodeBody(body)
 	if err != nil {
 		return nil, f, err
 	}
-	m, err := messageFromFields(fields)
+	m, err := messageFromFields(fields, f, true)
 	return m, f, err
 }
 
-func messageFromFields(fields []field) (*Message, error) {
+// requiredFields lists the fields a push of a kind must carry. SessionFrom
+// is not among them: WeChat documents it for user_enter_tempsession, but a
+// contact button without session-from leaves nothing to send, and a session
+// opened from WeChat's own service-message box has its own value, so its
+// absence is read as empty rather than risk dropping the event that opens
+// a conversation.
+func requiredFields(msgType, event string) []string {
+	req := []string{"ToUserName", "FromUserName", "CreateTime", "MsgType"}
+	for _, name := range kindFields(msgType, event) {
+		if name != "SessionFrom" {
+			req = append(req, name)
+		}
+	}
+	return req
+}
+
+// messageFromFields builds a message from decoded fields in format f. With
+// strict, the fields of the message's kind are required and numbers must
+// have their exact form; without (replies from developers' own code), only
+// MsgType is required and integers may be strings.
+func messageFromFields(fields []field, f Format, strict bool) (*Message, error) {
 	m := new(Message)
+	present := make(map[string]bool, len(fields))
 	for _, fl := range fields {
+		present[fl.name] = true
 		var err error
 		switch fl.name {
 		case "CreateTime":
-			m.CreateTime, err = fl.int()
+			if strict {
+				m.CreateTime, err = fl.uint(f, false)
+			} else {
+				m.CreateTime, err = fl.lenientInt()
+			}
 		case "MsgId":
-			m.MsgID, err = fl.int()
+			if strict {
+				m.MsgID, err = fl.uint(f, true)
+			} else {
+				m.MsgID, err = fl.lenientInt()
+			}
 		default:
 			if p := m.stringField(fl.name); p != nil {
 				*p, err = fl.text()
@@ -252,25 +298,84 @@ func messageFromFields(fields []field) (*Message, error) {
 		}
 	}
 	if m.MsgType == "" {
-		return nil, fmt.Errorf("%w: no MsgType", ErrFormat)
+		if present["MsgType"] {
+			return nil, fieldError("MsgType", ErrMissingField, "it is empty")
+		}
+		return nil, fieldError("MsgType", ErrMissingField, "")
+	}
+	if strict {
+		for _, name := range requiredFields(m.MsgType, m.Event) {
+			if !present[name] {
+				return nil, fieldError(name, ErrMissingField, "a %s push always carries it", m.MsgType)
+			}
+		}
 	}
 	return m, nil
 }
 
-// text returns a string field's value; JSON null counts as empty.
+// text returns a string field's value.
 func (f field) text() (string, error) {
 	switch f.kind {
-	case kindText, kindNull:
+	case kindText:
 		return f.value, nil
+	case kindNull:
+		return "", fieldError(f.name, ErrFieldType, "it is null, want a string")
 	}
-	return "", fmt.Errorf("%w: %s is %s, want a string", ErrFormat, f.name, snippet([]byte(f.value)))
+	return "", fieldError(f.name, ErrFieldType, "it is %s, want a string", snippet([]byte(f.value)))
 }
 
-// int returns an integer field's value, written as a number or as a string
-// of digits; empty or null counts as 0.
-func (f field) int() (int64, error) {
+// uint returns a non-negative integer field: a JSON number, or (with
+// stringOK) a JSON string, of decimal digits without sign, fraction,
+// exponent or leading zero; in XML the element's text, which may be
+// surrounded by white space (pretty-printed bodies).
+func (f field) uint(format Format, stringOK bool) (int64, error) {
+	s := f.value
+	switch f.kind {
+	case kindNumber:
+	case kindText:
+		if format == FormatXML {
+			s = strings.TrimSpace(s)
+		} else if !stringOK {
+			return 0, fieldError(f.name, ErrNumber, "it is the string %s, want a JSON number", snippet([]byte(f.value)))
+		}
+	default:
+		return 0, fieldError(f.name, ErrFieldType, "it is %s, want an integer", jsonLiteral(f))
+	}
+	if !decimal(s) {
+		return 0, fieldError(f.name, ErrNumber, "%s is not a non-negative decimal integer", snippet([]byte(f.value)))
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, fieldError(f.name, ErrNumber, "%s does not fit 64 bits", snippet([]byte(f.value)))
+	}
+	return v, nil
+}
+
+func jsonLiteral(f field) string {
+	if f.kind == kindNull {
+		return "null"
+	}
+	return snippet([]byte(f.value))
+}
+
+// decimal reports whether s is 0 or digits without a leading zero.
+func decimal(s string) bool {
+	if s == "" || len(s) > 1 && s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// lenientInt returns an integer field's value, written as a number or as a
+// string of digits; empty or null counts as 0.
+func (f field) lenientInt() (int64, error) {
 	if f.kind == kindNested {
-		return 0, fmt.Errorf("%w: %s is %s, want an integer", ErrFormat, f.name, snippet([]byte(f.value)))
+		return 0, fieldError(f.name, ErrFieldType, "it is %s, want an integer", snippet([]byte(f.value)))
 	}
 	s := strings.TrimSpace(f.value)
 	if s == "" {
@@ -278,7 +383,7 @@ func (f field) int() (int64, error) {
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %s is %s, want a 64-bit integer", ErrFormat, f.name, snippet([]byte(f.value)))
+		return 0, fieldError(f.name, ErrNumber, "%s is not a 64-bit integer", snippet([]byte(f.value)))
 	}
 	return v, nil
 }

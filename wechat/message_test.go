@@ -161,24 +161,37 @@ func TestMessageRoundTripText(t *testing.T) {
 	}
 }
 
-func TestDecodeMessageLiberal(t *testing.T) {
+// TestDecodeMessageLeniencies covers what strict decoding still accepts,
+// because WeChat's own traffic or XML itself allows it.
+func TestDecodeMessageLeniencies(t *testing.T) {
+	const common = `"ToUserName":"gh","FromUserName":"o","CreateTime":1482048670,`
+	const xmlCommon = `<ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>1482048670</CreateTime>`
+	base := wechat.Message{ToUserName: "gh", FromUserName: "o", CreateTime: 1482048670}
+	with := func(m wechat.Message) wechat.Message {
+		m.ToUserName, m.FromUserName, m.CreateTime = base.ToUserName, base.FromUserName, base.CreateTime
+		return m
+	}
 	tests := []struct {
 		name, body string
 		want       wechat.Message
 	}{
-		{"MsgId as a string", `{"MsgType":"text","MsgId":"1234567890123456","CreateTime":"1482048670"}`,
-			wechat.Message{MsgType: "text", MsgID: 1234567890123456, CreateTime: 1482048670}},
-		{"BOM and space", "\xef\xbb\xbf \n" + `{"MsgType":"text"}` + "\n",
-			wechat.Message{MsgType: "text"}},
-		{"XML declaration, comments, spaces in numbers, plain text", `<?xml version="1.0" encoding="UTF-8"?><!-- hi --><xml><MsgType>text</MsgType><MsgId> 42 </MsgId><Content>a &amp; b</Content></xml>`,
-			wechat.Message{MsgType: "text", MsgID: 42, Content: "a & b"}},
-		{"null fields", `{"MsgType":"text","Content":null,"MsgId":null}`,
-			wechat.Message{MsgType: "text"}},
-		{"unknown event with nested values", `{"MsgType":"event","Event":"new_thing","N":5,"B":true,"O":{"a":[1,2]},"S":"s"}`,
-			wechat.Message{MsgType: "event", Event: "new_thing", Extra: map[string]string{"N": "5", "B": "true", "O": `{"a":[1,2]}`, "S": "s"}}},
-		{"unknown XML with nested elements", `<xml><MsgType>event</MsgType><Event>scan</Event><Info><Type><![CDATA[qr]]></Type></Info></xml>`,
-			wechat.Message{MsgType: "event", Event: "scan", Extra: map[string]string{"Info": `<Type><![CDATA[qr]]></Type>`}}},
-		{"any root element name", `<root><MsgType>text</MsgType></root>`, wechat.Message{MsgType: "text"}},
+		{"MsgId as a string", `{` + common + `"MsgType":"text","Content":"","MsgId":"1234567890123456"}`,
+			with(wechat.Message{MsgType: "text", MsgID: 1234567890123456})},
+		{"space around JSON", " \n" + `{` + common + `"MsgType":"x"}` + "\n",
+			with(wechat.Message{MsgType: "x"})},
+		{"BOM before XML", "\xef\xbb\xbf<xml>" + xmlCommon + `<MsgType>x</MsgType></xml>`,
+			with(wechat.Message{MsgType: "x"})},
+		{"XML declaration, comments, spaces in numbers, plain text", `<?xml version="1.0" encoding="UTF-8"?><!-- hi --><xml>` + xmlCommon + `<MsgType>text</MsgType><MsgId> 42 </MsgId><Content>a &amp; b</Content></xml>`,
+			with(wechat.Message{MsgType: "text", MsgID: 42, Content: "a & b"})},
+		{"null in an unknown field", `{` + common + `"MsgType":"x","N":null}`,
+			with(wechat.Message{MsgType: "x", Extra: map[string]string{"N": ""}})},
+		{"unknown event with nested values", `{` + common + `"MsgType":"event","Event":"new_thing","N":5,"B":true,"O":{"a":[1,2]},"S":"s"}`,
+			with(wechat.Message{MsgType: "event", Event: "new_thing", Extra: map[string]string{"N": "5", "B": "true", "O": `{"a":[1,2]}`, "S": "s"}})},
+		{"unknown XML with nested elements", `<xml>` + xmlCommon + `<MsgType>event</MsgType><Event>scan</Event><Info><Type><![CDATA[qr]]></Type></Info></xml>`,
+			with(wechat.Message{MsgType: "event", Event: "scan", Extra: map[string]string{"Info": `<Type><![CDATA[qr]]></Type>`}})},
+		{"enter session without SessionFrom", `{` + common + `"MsgType":"event","Event":"user_enter_tempsession"}`,
+			with(wechat.Message{MsgType: "event", Event: "user_enter_tempsession"})},
+		{"escaped key", `{` + common + `"Msg\u0054ype":"x"}`, with(wechat.Message{MsgType: "x"})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -201,12 +214,12 @@ func TestDecodeMessageErrors(t *testing.T) {
 		{"XML truncated", `<xml><MsgType>text</MsgType>`, "EOF"},
 		{"XML second root", `<xml><MsgType>text</MsgType></xml><xml/>`, "second root"},
 		{"text before root", `<`, "XML"},
-		{"no MsgType", `{"Content":"x"}`, "no MsgType"},
-		{"MsgType a number", `{"MsgType":1}`, "MsgType is \"1\", want a string"},
+		{"no MsgType", `{"Content":"x"}`, "missing field: MsgType"},
+		{"MsgType a number", `{"MsgType":1}`, "MsgType: it is \"1\", want a string"},
 		{"Content an object", `{"MsgType":"text","Content":{}}`, "want a string"},
 		{"MsgId not an integer", `{"MsgType":"text","MsgId":"12a"}`, "MsgId"},
 		{"MsgId a float", `{"MsgType":"text","MsgId":1.5}`, "MsgId"},
-		{"MsgId too large", `{"MsgType":"text","MsgId":99999999999999999999}`, "64-bit"},
+		{"MsgId too large", `{"MsgType":"text","MsgId":99999999999999999999}`, "64 bits"},
 		{"CreateTime nested", `<xml><MsgType>text</MsgType><CreateTime><a/></CreateTime></xml>`, "CreateTime"},
 	}
 	for _, tt := range tests {

@@ -3,7 +3,11 @@ package wechat
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 )
 
 // Endpoint is one mini program's message push configuration, shared by both
@@ -96,25 +100,113 @@ func IsEncrypted(query url.Values) bool { return query.Get("encrypt_type") == "a
 
 // ParsePush verifies, decrypts and decodes a push received at the
 // developer's URL, and returns the message and the body's format (the
-// format to reply in). Encrypted pushes (encrypt_type=aes, in compatible
-// and safe mode) are verified with msg_signature over Encrypt, never with
-// signature alone, and decrypted with e's keys; plaintext pushes are
-// verified with signature and rejected in safe mode.
+// format to reply in). It is VerifyPush with the default PushOptions: no
+// timestamp check, DefaultMaxBodyBytes.
 func ParsePush(e Endpoint, query url.Values, body []byte) (*Message, Format, error) {
-	m, f, err := parsePush(e, query, body)
+	return VerifyPush(e, query, body, PushOptions{})
+}
+
+// PushOptions tunes VerifyPush. The zero value is ParsePush's behaviour.
+type PushOptions struct {
+	// MaxBodyBytes bounds the body; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int
+	// MaxClockSkew, when positive, refuses a push whose timestamp query
+	// parameter is further than this from Now, in either direction
+	// (ErrTimestamp). WeChat retries a push for about 15 seconds with its
+	// first timestamp, so allow a few minutes.
+	MaxClockSkew time.Duration
+	// Now is the clock MaxClockSkew is measured against; nil means time.Now.
+	Now func() time.Time
+}
+
+// VerifyPush verifies, decrypts and decodes a push received at the
+// developer's URL, and returns the message and the body's format.
+// Encrypted pushes (encrypt_type=aes, in compatible and safe mode) are
+// verified with msg_signature over Encrypt, never with signature alone,
+// and decrypted with e's keys; plaintext pushes are verified with signature
+// and rejected in safe mode. The body, and the decrypted body inside an
+// envelope, must be in e.Format (ErrWrongFormat) and pass DecodeMessage's
+// strict checks. Errors wrap ErrTooLarge, ErrWrongFormat (and ErrFormat),
+// ErrMode, ErrSignature, ErrTimestamp, the decryption errors, or
+// DecodeMessage's.
+func VerifyPush(e Endpoint, query url.Values, body []byte, opts PushOptions) (*Message, Format, error) {
+	m, f, err := parsePush(e, query, body, opts)
 	if err != nil {
 		return nil, f, fmt.Errorf("wechat: parse push: %w", err)
 	}
 	return m, f, nil
 }
 
-func parsePush(e Endpoint, query url.Values, body []byte) (*Message, Format, error) {
+// ReadPush reads the body of a push request, at most opts.MaxBodyBytes
+// (ErrTooLarge past that, without reading further), and passes it to
+// VerifyPush with the request's query.
+func ReadPush(e Endpoint, r *http.Request, opts PushOptions) (*Message, Format, error) {
+	body, err := readBody(r.Body, opts.MaxBodyBytes)
+	if err != nil {
+		return nil, 0, fmt.Errorf("wechat: parse push: %w", err)
+	}
+	return VerifyPush(e, r.URL.Query(), body, opts)
+}
+
+// readBody reads r up to limit bytes (DefaultMaxBodyBytes when 0).
+func readBody(r io.Reader, limit int) ([]byte, error) {
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
+	body, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the body: %w", err)
+	}
+	if err := checkSize(body, limit); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+func checkFreshness(query url.Values, opts PushOptions) error {
+	if opts.MaxClockSkew <= 0 {
+		return nil
+	}
+	s := query.Get("timestamp")
+	ts, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || !decimal(s) {
+		return fmt.Errorf("%w: timestamp %s is not a Unix time in seconds", ErrTimestamp, snippet([]byte(s)))
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	// Compare in seconds: a Duration overflows for timestamps far away.
+	skew := now().Unix() - ts
+	if skew < 0 {
+		skew = -skew
+	}
+	if skew < 0 || skew > int64(opts.MaxClockSkew/time.Second) {
+		return fmt.Errorf("%w: timestamp %d is %ds away from this server's clock, more than the %v allowed", ErrTimestamp, ts, now().Unix()-ts, opts.MaxClockSkew)
+	}
+	return nil
+}
+
+func checkFormat(what string, got, want Format) error {
+	if got != want {
+		return malformed(ErrWrongFormat, "%s is %v, the endpoint is configured for %v", what, got, want)
+	}
+	return nil
+}
+
+func parsePush(e Endpoint, query url.Values, body []byte, opts PushOptions) (*Message, Format, error) {
 	if e.Token == "" {
 		return nil, 0, errors.New("the endpoint has no Token")
+	}
+	if err := checkSize(body, opts.MaxBodyBytes); err != nil {
+		return nil, 0, err
 	}
 	f, err := sniffFormat(body)
 	if err != nil {
 		return nil, 0, err
+	}
+	if err := checkFormat("the body", f, e.Format); err != nil {
+		return nil, f, err
 	}
 	timestamp, nonce := query.Get("timestamp"), query.Get("nonce")
 	switch et := query.Get("encrypt_type"); et {
@@ -125,11 +217,14 @@ func parsePush(e Endpoint, query url.Values, body []byte) (*Message, Format, err
 		if !VerifySignature(e.Token, timestamp, nonce, query.Get("signature")) {
 			return nil, f, fmt.Errorf("%w: signature does not match token, timestamp and nonce", ErrSignature)
 		}
+		if err := checkFreshness(query, opts); err != nil {
+			return nil, f, err
+		}
 		fields, _, err := decodeBody(body)
 		if err != nil {
 			return nil, f, err
 		}
-		m, err := messageFromFields(fields)
+		m, err := messageFromFields(fields, f, true)
 		if err != nil {
 			return nil, f, err
 		}
@@ -140,7 +235,7 @@ func parsePush(e Endpoint, query url.Values, body []byte) (*Message, Format, err
 		}
 		return m, f, nil
 	case "aes":
-		env, _, err := decodeEnvelope(body)
+		env, _, err := decodeEnvelope(body, opts.MaxBodyBytes)
 		if err != nil {
 			return nil, f, err
 		}
@@ -151,6 +246,9 @@ func parsePush(e Endpoint, query url.Values, body []byte) (*Message, Format, err
 		if !VerifyMsgSignature(e.Token, timestamp, nonce, env.Encrypt, sig) {
 			return nil, f, fmt.Errorf("%w: msg_signature does not match token, timestamp, nonce and Encrypt", ErrSignature)
 		}
+		if err := checkFreshness(query, opts); err != nil {
+			return nil, f, err
+		}
 		c, err := e.cipher()
 		if err != nil {
 			return nil, f, err
@@ -159,7 +257,12 @@ func parsePush(e Endpoint, query url.Values, body []byte) (*Message, Format, err
 		if err != nil {
 			return nil, f, err
 		}
-		m, _, err := decodeMessage(plain)
+		if inner, err := sniffFormat(plain); err == nil {
+			if err := checkFormat("the decrypted body", inner, e.Format); err != nil {
+				return nil, f, err
+			}
+		}
+		m, _, err := decodeMessage(plain, opts.MaxBodyBytes)
 		if err != nil {
 			return nil, f, fmt.Errorf("decrypted body: %w", err)
 		}

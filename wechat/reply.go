@@ -119,11 +119,14 @@ func ParseReply(e Endpoint, body []byte) (ReplyKind, error) {
 }
 
 func parseReply(e Endpoint, body []byte) (ReplyKind, error) {
-	fields, kind, done, err := readAnswer(body)
+	if err := checkSize(body, 0); err != nil {
+		return 0, err
+	}
+	fields, f, kind, done, err := readAnswer(body)
 	if done {
 		return kind, err
 	}
-	env, encrypted, err := envelopeFromFields(fields)
+	env, encrypted, err := envelopeFromFields(fields, f)
 	if err != nil {
 		return 0, fmt.Errorf("%w: envelope: %v", ErrReply, err)
 	}
@@ -131,7 +134,7 @@ func parseReply(e Endpoint, body []byte) (ReplyKind, error) {
 		if e.Mode == ModeSafe {
 			return 0, fmt.Errorf("%w: the endpoint is in safe mode, so a reply other than success or empty must be an encrypted envelope", ErrMode)
 		}
-		return transferFromFields(fields)
+		return transferFromFields(fields, f)
 	}
 	if e.Token == "" {
 		return 0, errors.New("the endpoint has no Token to verify the encrypted reply with")
@@ -144,33 +147,36 @@ func parseReply(e Endpoint, body []byte) (ReplyKind, error) {
 	if err != nil {
 		return 0, err
 	}
-	if fields, kind, done, err = readAnswer(plain); done {
+	if fields, f, kind, done, err = readAnswer(plain); done {
 		if err != nil {
 			return 0, fmt.Errorf("decrypted reply: %w", err)
 		}
 		return kind, nil
 	}
-	return transferFromFields(fields)
+	return transferFromFields(fields, f)
 }
 
 // readAnswer recognises "success" and the empty body (done), and otherwise
 // decodes the fields of an XML or JSON answer.
-func readAnswer(body []byte) (fields []field, kind ReplyKind, done bool, err error) {
+func readAnswer(body []byte) (fields []field, f Format, kind ReplyKind, done bool, err error) {
 	switch b := trimBody(body); string(b) {
 	case "":
-		return nil, ReplyEmpty, true, nil
+		return nil, 0, ReplyEmpty, true, nil
 	case "success":
-		return nil, ReplySuccess, true, nil
+		return nil, 0, ReplySuccess, true, nil
 	}
-	fields, _, err = decodeBody(body)
+	fields, f, err = decodeBody(body)
 	if err != nil {
-		return nil, 0, true, fmt.Errorf("%w: %s is not \"success\", empty, or an XML or JSON message: %v", ErrReply, snippet(trimBody(body)), err)
+		return nil, f, 0, true, fmt.Errorf("%w: %s is not \"success\", empty, or an XML or JSON message: %v", ErrReply, snippet(trimBody(body)), err)
 	}
-	return fields, 0, false, nil
+	return fields, f, 0, false, nil
 }
 
-func transferFromFields(fields []field) (ReplyKind, error) {
-	m, err := messageFromFields(fields)
+// transferFromFields reads a transfer reply leniently (only MsgType is
+// required, integers may be strings): it is written by developers' own
+// code, not by WeChat, and Kefu forwards the user either way.
+func transferFromFields(fields []field, f Format) (ReplyKind, error) {
+	m, err := messageFromFields(fields, f, false)
 	if err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrReply, err)
 	}

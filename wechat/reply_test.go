@@ -145,10 +145,10 @@ func TestParseReplyRejects(t *testing.T) {
 		text string
 	}{
 		{"SUCCESS", compat, "SUCCESS", wechat.ErrReply, `"SUCCESS"`},
-		{"an HTML error page", compat, "<html><body>oops</body></html>", wechat.ErrReply, "no MsgType"},
+		{"an HTML error page", compat, "<html><body>oops</body></html>", wechat.ErrReply, "the root element must be <xml>"},
 		{"a passive text reply", compat, `<xml><MsgType>text</MsgType><Content>hi</Content></xml>`, wechat.ErrReply, "no passive replies"},
 		{"broken JSON", compat, `{"MsgType":`, wechat.ErrReply, "JSON"},
-		{"an empty XML message", compat, `<xml/>`, wechat.ErrReply, "no MsgType"},
+		{"an empty XML message", compat, `<xml/>`, wechat.ErrReply, "missing field: MsgType"},
 		{"plaintext transfer in safe mode", safe, transfer, wechat.ErrMode, "safe mode"},
 		{"envelope signed with another token", safe, resign(t, good, "other"), wechat.ErrSignature, "MsgSignature"},
 		{"envelope without MsgSignature", safe, `{"Encrypt":"` + envField(t, good) + `"}`, wechat.ErrSignature, "no MsgSignature"},
