@@ -327,22 +327,32 @@ func adminFlow(t *testing.T, browser context.Context) {
 }
 
 func pushInspectorFlow(t *testing.T, browser context.Context) {
-	s := kefutest.NewServer(t, kefutest.Options{})
+	// A developer's server that does not answer: the only failure that is
+	// tried three times (an answer, even a wrong one, is final).
+	const deadline = 300 * time.Millisecond
+	s := kefutest.NewServer(t, kefutest.Options{PushDeadline: deadline})
 	app, hook := s.AppWithHook(kefu.PushSafe, kefu.PushXML)
 	var failing atomic.Bool
 	failing.Store(true)
 	hook.OnPush(func(p *kefutest.Push) kefutest.Answer {
 		if failing.Load() && p.Message != nil && p.Message.MsgType == "text" {
-			return kefutest.Answer{Status: http.StatusInternalServerError, Raw: []byte("database is down")}
+			return kefutest.Answer{Delay: 10 * deadline}
 		}
 		return kefutest.Answer{}
 	})
 	s.Agent("root", kefu.RoleAdmin)
 	user := s.Customer(app.ID, kefu.ChannelMiniProgram, "push-user")
 	msg := user.Say("my order never arrived")
+	recorded := 0
 	untilTrue(t, "three failed tries", func() bool {
-		s.Clock.Advance(time.Second) // retries wait on the server's (manual) clock
 		a, _ := s.Store.PushAttempts(context.Background(), kefu.PushLogFilter{MessageID: msg.ID})
+		if len(a) > recorded {
+			// Retries wait on the server's (manual) clock: move it once a
+			// try is recorded, never while one is in flight (its lease
+			// would run out and the job be claimed again).
+			recorded = len(a)
+			s.Clock.Advance(time.Second)
+		}
 		return len(a) == 3
 	})
 
@@ -354,7 +364,7 @@ func pushInspectorFlow(t *testing.T, browser context.Context) {
 		t.Errorf("tries shown newest first: %q, want 3,2,1", tries)
 	}
 	p.click(fmt.Sprintf(`#push-table tr[data-message="%d"] .actions button`, msg.ID)) // details
-	p.wait("the response", `document.querySelector(".attempt-detail:not([hidden])").innerText.includes("database is down")`)
+	p.wait("the error", `document.querySelector(".attempt-detail:not([hidden])").innerText.includes("no answer within")`)
 	detail := p.text(".attempt-detail:not([hidden])")
 	for _, secret := range []string{app.Push.Token, app.Push.EncodingAESKey, app.Secret} {
 		if strings.Contains(detail, secret) {

@@ -253,7 +253,7 @@ func (c *Customer) FrameTypes() []string {
 // Wait waits until cond holds (checked after every frame).
 func (c *Customer) Wait(what string, cond func(c *Customer) bool) {
 	c.t.Helper()
-	deadline := time.After(10 * time.Second)
+	deadline := time.After(waitBound)
 	for !cond(c) {
 		select {
 		case <-c.changed:

@@ -145,9 +145,17 @@ func (d *Desk) Messages(convID, after int64) []*kefu.Message {
 	return out.Messages
 }
 
-// Connect opens the desk WebSocket and records its events.
+// Connect opens the desk WebSocket, records its events, and returns once
+// the server said hello: from then on every event the agent may see
+// reaches it (the server subscribed first, on every node's bus).
 func (d *Desk) Connect() {
 	d.t.Helper()
+	hellos := 0
+	for _, ev := range d.Events() {
+		if isHello(&ev) {
+			hellos++
+		}
+	}
 	url := strings.Replace(d.s.URL, "http", "ws", 1) + "/api/desk/ws"
 	ws, _, err := websocket.Dial(context.Background(), url, &websocket.DialOptions{HTTPClient: d.HTTP,
 		HTTPHeader: http.Header{"Origin": {d.s.URL}}})
@@ -178,7 +186,10 @@ func (d *Desk) Connect() {
 			}
 		}
 	}()
+	d.WaitEvents("the hello after connecting", hellos+1, isHello)
 }
+
+func isHello(ev *engine.Event) bool { return ev.Type == "hello" }
 
 // Disconnect closes the desk WebSocket.
 func (d *Desk) Disconnect() {
@@ -208,7 +219,7 @@ func (d *Desk) WaitEvent(what string, pred func(ev *engine.Event) bool) *engine.
 // WaitEvents waits until n events match pred and returns the nth.
 func (d *Desk) WaitEvents(what string, n int, pred func(ev *engine.Event) bool) *engine.Event {
 	d.t.Helper()
-	deadline := time.After(10 * time.Second)
+	deadline := time.After(waitBound)
 	for {
 		seen := 0
 		for _, ev := range d.Events() {
@@ -234,7 +245,7 @@ func (d *Desk) WaitClosed(what string) {
 	d.mu.Unlock()
 	select {
 	case <-done:
-	case <-time.After(10 * time.Second):
+	case <-time.After(waitBound):
 		d.t.Fatalf("desk %s: timed out waiting for %s", d.Agent.Login, what)
 	}
 }

@@ -109,7 +109,7 @@ func (h *Hook) Pushes() []*Push {
 // WaitPushes waits until at least n pushes arrived and returns them.
 func (h *Hook) WaitPushes(n int) []*Push {
 	h.t.Helper()
-	deadline := time.After(10 * time.Second)
+	deadline := time.After(waitBound)
 	for {
 		if p := h.Pushes(); len(p) >= n {
 			return p

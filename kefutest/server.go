@@ -34,6 +34,11 @@ type Options struct {
 	PresenceGrace time.Duration
 }
 
+// waitBound is how long a test waits for something that should happen: far
+// more than it takes on an idle machine, so that a CI machine under load
+// (cross-node NATS hops, browsers) does not fail a correct test.
+const waitBound = 30 * time.Second
+
 // Server is a whole Kefu node on a free port, stopped when the test ends.
 type Server struct {
 	*node.Node
