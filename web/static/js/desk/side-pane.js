@@ -34,7 +34,9 @@ class KefuSidePane extends HTMLElement {
     this.tools.id = "pane-tools";
     this.tools.setAttribute("external-tabs", "");
     this.tools.setAttribute("role", "tabpanel");
-    this.tools.api = { get: (path) => api("GET", path), post: (path, body) => api("POST", path, body) };
+    // Components are told the server's own code and message (their API), not the agent's sentence.
+    const raw = (e) => { throw { code: e.code, message: e.detail || e.message }; };
+    this.tools.api = { get: (path) => api("GET", path).catch(raw), post: (path, body) => api("POST", path, body).catch(raw) };
     this.tools.addEventListener("kefu-components-change", () => this.render());
     this.append(this.tabs, this.customer, this.tools);
 
