@@ -10,6 +10,7 @@ import { h, fill } from "./dom.js";
 import { state, on, isMine } from "./state.js";
 import { send } from "./actions.js";
 import { sendFrame } from "./live.js";
+import { enqueue } from "./outbox.js";
 import { toast } from "./toast.js";
 import "./canned.js";
 
@@ -148,21 +149,15 @@ class KefuComposer extends HTMLElement {
     if (open) this.emoji.querySelector("button").focus();
   }
 
-  async sendText() {
+  /** Hands the text to the outbox (which sends it, in order, retrying through network drops) and clears the box. */
+  sendText() {
     const content = this.text.value.trim();
-    if (!content || this.text.disabled) return;
-    this.sendBtn.disabled = true;
-    try {
-      await send({ client_msg_id: newClientID(), kind: "text", internal: this.note, text: { content } });
-      this.text.value = "";
-      this.typingSent = 0;
-      clearTimeout(this.typingIdle);
-    } catch (err) {
-      toast(err.message, "error");
-    } finally {
-      this.update();
-      this.text.focus();
-    }
+    if (!content || this.text.disabled || !state.open) return;
+    enqueue(state.open.id, { client_msg_id: newClientID(), kind: "text", internal: this.note, text: { content } });
+    this.text.value = "";
+    this.typingSent = 0;
+    clearTimeout(this.typingIdle);
+    this.text.focus();
   }
 
   async sendImage() {
