@@ -524,7 +524,7 @@ type adminAppView struct {
 func appView(a *kefu.App, agents []*kefu.Agent) adminAppView {
 	v := adminAppView{App: a, HasSecret: a.Secret != "", HasToken: a.Push.Token != "", HasAESKey: a.Push.EncodingAESKey != ""}
 	for _, x := range agents {
-		if !x.Disabled && contains(x.Apps, a.ID) {
+		if !x.Disabled && (x.Role == kefu.RoleAdmin || contains(x.Apps, a.ID)) { // admins serve every app
 			v.Agents++
 		}
 	}

@@ -86,3 +86,36 @@ func startAwayConversation(t *testing.T, s *kefutest.Server, d *kefutest.Desk) i
 	d.Accept(msg.ConversationID)
 	return msg.ConversationID
 }
+
+// TestFaviconServed: browsers ask every page's origin for /favicon.ico.
+func TestFaviconServed(t *testing.T) {
+	s := kefutest.NewServer(t, kefutest.Options{})
+	res, err := http.Get(s.URL + "/favicon.ico")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/svg+xml" {
+		t.Errorf("/favicon.ico: HTTP %d, %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+}
+
+// TestAppAgentsCountAdmins: the admin's app table counts who serves each
+// app, and admins serve every app.
+func TestAppAgentsCountAdmins(t *testing.T) {
+	s := kefutest.NewServer(t, kefutest.Options{})
+	app := s.App("", kefu.PushSafe, kefu.PushJSON)
+	s.Agent("root", kefu.RoleAdmin)
+	s.Agent("alice", kefu.RoleAgent, app.ID)
+	s.Agent("bob", kefu.RoleAgent) // serves nothing
+	var out struct {
+		Apps []struct {
+			AppID  string `json:"appid"`
+			Agents int    `json:"agents"`
+		} `json:"apps"`
+	}
+	s.SignIn("root").Do("GET", "/api/admin/apps", nil, &out)
+	if len(out.Apps) != 1 || out.Apps[0].Agents != 2 {
+		t.Errorf("apps %+v, want one app served by 2 (alice and the admin)", out.Apps)
+	}
+}

@@ -61,7 +61,8 @@ func ensureDemo(ctx context.Context, n *Node) (*Demo, error) {
 		}
 		// The hook is part of this process and not listening yet: no handshake.
 		// The example assistant component, so the workspace shows one at once.
-		picker := &kefu.Component{Name: "Product picker", URL: DemoComponentPath, Icon: "🛍", AppIDs: []string{app.ID},
+		// No emoji icon: without an emoji font it shows as a box; the workspace draws one.
+		picker := &kefu.Component{Name: "Product picker", URL: DemoComponentPath, AppIDs: []string{app.ID},
 			Enabled: true, CreatedAt: app.CreatedAt}
 		err := n.Store.Update(ctx, func(tx kefu.Tx) error {
 			if err := tx.CreateApp(ctx, app); err != nil {

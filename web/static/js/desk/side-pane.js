@@ -87,7 +87,8 @@ class KefuSidePane extends HTMLElement {
       type: "button", class: "tab pane-tab", role: "tab", id, "aria-selected": String(sel === value),
       "aria-controls": value === "customer" ? "pane-customer" : "pane-tools", tabindex: sel === value ? "0" : "-1",
       dataset: value === "customer" ? {} : { component: value }, onclick: () => this.choose(value),
-    }, icon ? h("span", { class: "pane-icon", "aria-hidden": "true" }, icon) : null, h("span", { class: "pane-label" }, label));
+    }, icon ? h("span", { class: "pane-icon", "aria-hidden": "true" }, icon) : value === "customer" ? null : h("img", { class: "pane-icon", src: "/static/img/tool.svg", alt: "" }),
+    h("span", { class: "pane-label" }, label));
     const comps = this.tools.components;
     fill(this.tabs, tab("pane-tab-customer", "customer", t("desk.panel_customer")),
       comps.map((c) => tab(`pane-tab-${c.id}`, c.id, c.name, c.icon)));
