@@ -140,6 +140,9 @@ func offlineStartFlow(t *testing.T, browser context.Context) {
 	if strings.Join(got, ",") != "one,two" {
 		t.Errorf("the customer's conversation holds %q, want one,two once each and in order", got)
 	}
+	if v := deskJS[string](p, `document.querySelector("#composer-text").value`); v != "" {
+		t.Errorf("after sending, the composer holds %q", v)
+	}
 	p.wait("the preview is ours", preview+` === "You: two"`)
 	if n := deskJS[int](p, `[...document.querySelectorAll("kefu-conversation .kefu-msg")].filter((e) => e.innerText.includes("one")).length`); n != 1 {
 		t.Errorf("\"one\" shows %d times", n)

@@ -34,9 +34,13 @@ export function errorSentence(code, detail) {
   return s;
 }
 
+// Field names the server's details may start with, as people write them.
+const WORDS = { url: "URL", appid: "AppID", openid: "OpenID", json: "JSON", xml: "XML" };
+
 function sentence(s) {
   s = String(s).trim();
-  s = s.charAt(0).toUpperCase() + s.slice(1);
+  const first = /^[a-z_]+/.exec(s);
+  s = first && WORDS[first[0]] ? WORDS[first[0]] + s.slice(first[0].length) : s.charAt(0).toUpperCase() + s.slice(1);
   return /[.!?。！？]$/.test(s) ? s : `${s}.`;
 }
 

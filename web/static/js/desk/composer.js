@@ -32,6 +32,7 @@ class KefuComposer extends HTMLElement {
   render() {
     this.text = h("textarea", { id: "composer-text", rows: "3", "aria-label": t("desk.composer_label"), placeholder: t("desk.composer_placeholder") });
     this.text.addEventListener("keydown", (e) => this.onKey(e));
+    this.text.addEventListener("keyup", () => { this.sentKey = false; });
     this.text.addEventListener("input", () => this.onInput());
     this.file = h("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/webp", hidden: true, id: "composer-file" });
     this.file.addEventListener("change", () => this.sendImage());
@@ -90,6 +91,7 @@ class KefuComposer extends HTMLElement {
   onKey(e) {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
+      this.sentKey = true;
       this.sendText();
     } else if (e.key === "Escape") {
       this.canned.close();
@@ -98,6 +100,8 @@ class KefuComposer extends HTMLElement {
   }
 
   onInput() {
+    // The Enter that sent the message must not leave a line in the emptied box.
+    if (this.sentKey && this.text.value === "\n") this.text.value = "";
     const v = this.text.value;
     if (v.startsWith("/") && !v.includes(" ") && !v.includes("\n")) this.canned.toggle(v.slice(1), true);
     else this.canned.close();
