@@ -90,6 +90,9 @@ func adminDetailsFlow(t *testing.T, browser context.Context) {
 		t.Error("the agents filter's placeholder is cut off")
 	}
 	p.screenshot("admin-agents")
+	p.do(chromedp.EmulateViewport(390, 844))
+	p.screenshot("admin-agents-phone")
+	p.do(chromedp.EmulateViewport(1280, 800))
 
 	// The app table counts the admin among those who serve the app.
 	p.do(chromedp.Navigate(s.URL + "/admin#apps"))
@@ -141,4 +144,8 @@ func simPushPanelFlow(t *testing.T, browser context.Context) {
 	if got := p.text(".push-empty"); strings.Contains(got, "Nothing pushed") || !strings.Contains(got, "Sign in to the desk to see pushes") {
 		t.Errorf("the push panel says %q", got)
 	}
+	p.screenshot("sim-signin")
+	p.do(chromedp.EmulateViewport(390, 844))
+	p.screenshot("sim-phone")
+	p.do(chromedp.EmulateViewport(1280, 800))
 }
