@@ -524,7 +524,7 @@ type adminAppView struct {
 func appView(a *kefu.App, agents []*kefu.Agent) adminAppView {
 	v := adminAppView{App: a, HasSecret: a.Secret != "", HasToken: a.Push.Token != "", HasAESKey: a.Push.EncodingAESKey != ""}
 	for _, x := range agents {
-		if !x.Disabled && contains(x.Apps, a.ID) {
+		if !x.Disabled && (x.Role == kefu.RoleAdmin || contains(x.Apps, a.ID)) { // admins serve every app
 			v.Agents++
 		}
 	}
@@ -718,18 +718,19 @@ func (s *Server) adminPushAttempts(w http.ResponseWriter, r *http.Request, _ *ke
 		attempts = attempts[:limit]
 	}
 	apps := map[string]*kefu.App{}
+	views := make([]pushAttemptView, 0, len(attempts))
 	for _, a := range attempts {
 		app, ok := apps[a.AppID]
 		if !ok {
 			app, _ = s.store.App(ctx, a.AppID)
 			apps[a.AppID] = app
 		}
+		plain := &kefu.PushAttempt{RequestBody: pushPlaintext(a, app)} // decrypted before the key is redacted
 		redactAttempt(a, app)
+		redactAttempt(plain, app)
+		views = append(views, pushAttemptView{PushAttempt: a, RequestPlaintext: plain.RequestBody})
 	}
-	if attempts == nil {
-		attempts = []*kefu.PushAttempt{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"attempts": attempts, "more": more})
+	writeJSON(w, http.StatusOK, map[string]any{"attempts": views, "more": more})
 }
 
 // redactAttempt blanks an app's secrets wherever they would appear.

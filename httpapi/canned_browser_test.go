@@ -85,7 +85,7 @@ func TestCannedRepliesInBrowser(t *testing.T) {
 	p.click(row(shared.ID) + " .canned-edit")
 	p.fill("#canned-edit-text", "   ")
 	p.click(".canned-edit-form button[type=submit]")
-	p.wait("the server's reason", `[...document.querySelectorAll("dialog[open] .toast.is-error")].some((e) => e.innerText.includes("the text must be 1 to 2048 characters"))`)
+	p.wait("the server's reason", `[...document.querySelectorAll("dialog[open] .toast.is-error")].some((e) => e.innerText.includes("The text must be 1 to 2048 characters"))`)
 	if !deskJS[bool](p, `document.querySelector("#canned-edit-text").value === "   " && !document.querySelector(".canned-edit-form button[type=submit]").disabled`) {
 		t.Error("after a refused edit the form should stay as typed, ready to save again")
 	}

@@ -842,13 +842,13 @@ func componentAdminFlow(t *testing.T, browser context.Context) {
 	deskJS[any](p, fmt.Sprintf(`document.querySelector('input[name=teams][value="%d"]').click()`, team.ID))
 	p.click("#dialog-save")
 	p.wait("the server's reason", `document.querySelector("#dialog-result").classList.contains("is-error")`)
-	if got := p.text("#dialog-result"); got != "the allowed origin https://other.example is not the origin of the url" {
+	if got := p.text("#dialog-result"); got != "That was not accepted. The allowed origin https://other.example is not the origin of the url." {
 		t.Errorf("the refusal says %q", got)
 	}
 	p.fill("#component-origin", "")
 	p.fill("#component-url", "javascript:alert(1)")
 	p.click("#dialog-save")
-	p.wait("the server's reason", `document.querySelector("#dialog-result").innerText.includes("url must be an http(s) URL")`)
+	p.wait("the server's reason", `document.querySelector("#dialog-result").innerText.includes("URL must be an http(s) URL")`)
 	p.fill("#component-url", "https://tools.shop.example/kefu/orders")
 	p.click("#dialog-save")
 	p.wait("the component in the table", `(document.querySelector("#components-table") || {}).innerText?.includes("Order lookup")`)

@@ -139,6 +139,7 @@ type loginRequest struct {
 type meResponse struct {
 	Agent *kefu.Agent `json:"agent"`
 	CSRF  string      `json:"csrf_token"`
+	Away  *awayNotice `json:"away,omitempty"` // presence set the agent offline while they were gone
 }
 
 func (s *Server) deskLogin(w http.ResponseWriter, r *http.Request) {
@@ -167,7 +168,7 @@ func (s *Server) deskLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	csrf := s.setDeskCookie(w, a)
-	writeJSON(w, http.StatusOK, meResponse{Agent: a, CSRF: csrf})
+	writeJSON(w, http.StatusOK, meResponse{Agent: a, CSRF: csrf, Away: s.awayNoticeOf(r.Context(), a)})
 }
 
 var dummyHash = HashPassword("kefu: not a password")
@@ -178,7 +179,7 @@ func (s *Server) deskMe(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, meResponse{Agent: a, CSRF: s.csrfToken(cookie)})
+	writeJSON(w, http.StatusOK, meResponse{Agent: a, CSRF: s.csrfToken(cookie), Away: s.awayNoticeOf(r.Context(), a)})
 }
 
 func (s *Server) deskLogout(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {

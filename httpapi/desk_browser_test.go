@@ -379,6 +379,7 @@ func pushInspectorFlow(t *testing.T, browser context.Context) {
 	failing.Store(false)
 	deskJS[any](p, `document.querySelector("#push-failed").click()`)
 	p.click(fmt.Sprintf(`#push-table tr[data-message="%d"] .actions button:last-child`, msg.ID))
+	p.click("#repush-confirm") // send again asks first
 	untilTrue(t, "the push sent again", func() bool {
 		m, _ := s.Store.Message(context.Background(), msg.ID)
 		return m.Push == kefu.PushDelivered

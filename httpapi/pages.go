@@ -52,6 +52,10 @@ func widgetAncestors(s *Server, r *http.Request) string {
 func (s *Server) pageRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/desk", http.StatusFound) })
 	mux.HandleFunc("GET /static/", s.serveStatic)
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		r.URL.Path = "/static/img/favicon.svg"
+		s.serveStatic(w, r)
+	})
 	// The widget loader runs on other sites' pages: a stable, public URL.
 	mux.HandleFunc("GET /widget.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", "*")

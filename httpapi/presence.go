@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -318,7 +319,45 @@ func (p *presence) expire(agentID int64) {
 		p.s.log.Warn("presence: set agent offline", "agent", agentID, "err", err)
 		return
 	}
+	p.remember(ctx, agentID, a.ActiveCount)
 	p.s.log.Info("presence: agent gone, set offline and sessions requeued", "agent", agentID)
+}
+
+// awayNotice is what the workspace tells an agent presence set offline,
+// when they come back (GET /api/desk/me): when, after how long away, and how
+// many sessions went back to the queue. It is kept as a setting, so every
+// node knows it, and holds only while the agent's status is the one set then
+// (At is the status change's time, the agent's last_seen_at).
+type awayNotice struct {
+	At           time.Time `json:"at"`
+	GraceSeconds int       `json:"grace_seconds"`
+	Requeued     int       `json:"requeued"`
+}
+
+func awayKey(agentID int64) string { return "presence_offline:" + strconv.FormatInt(agentID, 10) }
+
+func (p *presence) remember(ctx context.Context, agentID int64, requeued int) {
+	a, err := p.s.store.Agent(ctx, agentID)
+	if err == nil {
+		data, _ := json.Marshal(awayNotice{At: a.LastSeenAt, GraceSeconds: int(p.grace / time.Second), Requeued: requeued})
+		err = p.s.store.Update(ctx, func(tx kefu.Tx) error { return tx.PutSetting(ctx, awayKey(agentID), string(data)) })
+	}
+	if err != nil {
+		p.s.log.Warn("presence: remember why the agent is offline", "agent", agentID, "err", err)
+	}
+}
+
+// awayNoticeOf is the notice for an agent still offline since presence set them so.
+func (s *Server) awayNoticeOf(ctx context.Context, a *kefu.Agent) *awayNotice {
+	if a.Status != kefu.StatusOffline {
+		return nil
+	}
+	v, err := s.store.Setting(ctx, awayKey(a.ID))
+	var n awayNotice
+	if err != nil || json.Unmarshal([]byte(v), &n) != nil || !n.At.Equal(a.LastSeenAt) {
+		return nil
+	}
+	return &n
 }
 
 // stop says goodbye (an empty note: this node's agents will reconnect to

@@ -25,7 +25,8 @@ const DemoComponentPath = "/components/product-picker"
 // mini program whose push URL is the built-in demo developer hook (the
 // examples/devhook server: it answers through /cgi-bin and transfers to a
 // human when asked), the example assistant component (a product picker), and
-// an admin account.
+// an admin account that auto-accepts, like agents created later (the workspace
+// tells a newcomer that going online brings sessions to them).
 type Demo struct {
 	AppID         string
 	AdminLogin    string
@@ -60,7 +61,8 @@ func ensureDemo(ctx context.Context, n *Node) (*Demo, error) {
 		}
 		// The hook is part of this process and not listening yet: no handshake.
 		// The example assistant component, so the workspace shows one at once.
-		picker := &kefu.Component{Name: "Product picker", URL: DemoComponentPath, Icon: "🛍", AppIDs: []string{app.ID},
+		// No emoji icon: without an emoji font it shows as a box; the workspace draws one.
+		picker := &kefu.Component{Name: "Product picker", URL: DemoComponentPath, AppIDs: []string{app.ID},
 			Enabled: true, CreatedAt: app.CreatedAt}
 		err := n.Store.Update(ctx, func(tx kefu.Tx) error {
 			if err := tx.CreateApp(ctx, app); err != nil {
@@ -83,7 +85,7 @@ func ensureDemo(ctx context.Context, n *Node) (*Demo, error) {
 	if len(agents) == 0 {
 		d.AdminLogin, d.AdminPassword = "admin", engine.NewAlnum(16)
 		admin := &kefu.Agent{Login: d.AdminLogin, Name: "Admin", Role: kefu.RoleAdmin, PasswordHash: httpapi.HashPassword(d.AdminPassword),
-			MaxSessions: kefu.DefaultMaxSessions, AutoAccept: false, Status: kefu.StatusOffline, CreatedAt: n.cfg.Clock.Now()}
+			MaxSessions: kefu.DefaultMaxSessions, AutoAccept: true, Status: kefu.StatusOffline, CreatedAt: n.cfg.Clock.Now()}
 		if err := n.Store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateAgent(ctx, admin) }); err != nil {
 			return nil, err
 		}

@@ -155,7 +155,7 @@ class KefuComponents extends HTMLElement {
     url.searchParams.set("kefu_origin", location.origin);
     const iframe = document.createElement("iframe");
     iframe.className = "kc-frame";
-    iframe.title = c.name;
+    iframe.title = t("components.frame_title", { name: c.name }); // the admin's name as given, in our words around it
     iframe.dataset.component = c.id;
     iframe.setAttribute("sandbox", "allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox");
     iframe.setAttribute("referrerpolicy", "no-referrer");

@@ -75,11 +75,18 @@ export function translate(root = document) {
   }
 }
 
+// One clock per language, wherever a time is shown: 12-hour in English,
+// 24-hour in Chinese.
+const HOUR_CYCLE = { en: "h12", "zh-CN": "h23" };
+
 /** Formats a time for people, in the current language. */
-export function formatTime(iso, opts = { hour: "2-digit", minute: "2-digit" }) {
+export function formatTime(iso, opts = { hour: "numeric", minute: "2-digit" }) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
-  return new Intl.DateTimeFormat(current, opts).format(d);
+  const cycle = HOUR_CYCLE[current];
+  const withTime = opts.hour || opts.timeStyle ? { ...opts, hourCycle: cycle } : opts;
+  if (opts.hour) withTime.hour = cycle === "h12" ? "numeric" : "2-digit"; // "3:05 PM", "15:05"
+  return new Intl.DateTimeFormat(current, withTime).format(d);
 }
 
 /** Formats a duration in seconds as "3m 05s" / "3分05秒". */

@@ -3,7 +3,9 @@
 // action calls the desk API and updates state.js.
 
 import { api, query } from "./api.js";
+import { t } from "../i18n.js";
 import { state, emit, place, addMessages, lastSeq, isMine } from "./state.js";
+import { toast } from "./toast.js";
 
 const PAGE = 100;
 
@@ -84,7 +86,15 @@ export function markRead() {
   api("POST", `/api/desk/conversations/${c.id}/read`, { seq }).catch(() => {});
 }
 
+/**
+ * Accepts a queued session. An offline agent is not offered sessions and
+ * may not take one: accepting says "I am working", so they go online first.
+ */
 export async function accept(id) {
+  if (state.me && state.me.status === "offline") {
+    await setStatus("online", false);
+    toast(t("desk.went_online"));
+  }
   const view = await api("POST", `/api/desk/conversations/${id}/accept`, {});
   place(view);
   state.tab = "mine";

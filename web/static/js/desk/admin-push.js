@@ -1,7 +1,9 @@
 // <kefu-admin-push> is the push inspector: every push attempt — request,
 // response, status, latency, try number — filterable by app, conversation,
 // message and failures, newest first with paging, and "send again", which
-// restarts a finished message's push from its first try.
+// restarts a finished message's push from its first try once the admin has
+// confirmed what that does. An encrypted push shows its decrypted body (the
+// server opens it with the app's key) beside the envelope.
 
 import { t, formatTime } from "../i18n.js";
 import { api, query } from "./api.js";
@@ -54,6 +56,7 @@ class KefuAdminPush extends HTMLElement {
     for (const a of this.rows) {
       const detail = h("tr", { class: "attempt-detail", hidden: true }, h("td", { colspan: "9" },
         h("h4", {}, t("admin.request")), h("pre", {}, `POST ${a.url}?${a.request_query}\n\n${a.request_body}`),
+        a.request_plaintext ? [h("h4", {}, t("admin.request_plaintext")), h("pre", { class: "plaintext" }, a.request_plaintext)] : null,
         h("h4", {}, t("admin.response")), h("pre", {}, `HTTP ${a.status_code || "—"}\n\n${a.response_body || ""}`),
         a.error ? [h("h4", {}, t("admin.error")), h("pre", {}, a.error)] : null,
         a.warning ? [h("h4", {}, t("admin.warning")), h("pre", {}, a.warning)] : null));
@@ -71,12 +74,26 @@ class KefuAdminPush extends HTMLElement {
         h("td", {}, a.status_code ? String(a.status_code) : "—"),
         h("td", {}, `${Math.round(a.latency_ns / 1e6)} ms`),
         h("td", { class: "actions" }, toggle,
-          h("button", { class: "btn btn-sm", type: "button", "aria-label": t("admin.send_again_named", { id: a.message_id }), onclick: () => this.again(a.message_id) }, t("admin.send_again")))),
+          h("button", { class: "btn btn-sm", type: "button", "aria-label": t("admin.send_again_named", { id: a.message_id }), onclick: () => this.confirmAgain(a) }, t("admin.send_again")))),
       detail);
     }
     fill(this.table, h("table", { class: "data", id: "push-table" },
       h("thead", {}, h("tr", {}, ["time", "appid", "conversation", "message", "try", "result", "http", "latency", ""].map((c) => h("th", { scope: "col" }, c ? t(`admin.col_${c}`) : "")))),
       body));
+  }
+
+  /** Asks before pushing again, saying what will happen (a transfer may happen twice). */
+  confirmAgain(a) {
+    const transferred = this.rows.some((x) => x.message_id === a.message_id && x.result === "transferred");
+    const ok = h("button", { class: "btn btn-primary", type: "button", id: "repush-confirm" }, t("admin.send_again"));
+    const dialog = h("dialog", { class: "dialog", "aria-labelledby": "repush-title", "aria-describedby": "repush-what" },
+      h("h2", { id: "repush-title" }, t("admin.send_again_title", { id: a.message_id })),
+      h("p", { id: "repush-what" }, t("admin.send_again_what"), " ", transferred ? h("strong", {}, t("admin.send_again_transferred")) : null),
+      h("div", { class: "dialog-actions" }, h("button", { class: "btn", type: "button", onclick: () => dialog.close() }, t("common.cancel")), ok));
+    ok.addEventListener("click", () => { dialog.close(); this.again(a.message_id); });
+    dialog.addEventListener("close", () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
   }
 
   async again(id) {

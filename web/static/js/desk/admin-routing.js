@@ -44,8 +44,9 @@ class KefuAdminRouting extends HTMLElement {
             h("button", { class: "btn btn-sm btn-danger", type: "button", onclick: () => { this.rules.splice(i, 1); this.render(); } }, t("desk.delete"))));
       })))),
     h("div", { class: "dialog-actions" },
-      h("button", { class: "btn", type: "button", disabled: !teams.length, onclick: () => { this.rules.push({ session_from_prefix: "", channel: "", team_id: teams[0].id }); this.render(); } },
-        teams.length ? t("admin.add_rule") : t("admin.need_team")),
+      // Rules route to teams: with none yet, the way to make one.
+      teams.length ? h("button", { class: "btn", type: "button", onclick: () => { this.rules.push({ session_from_prefix: "", channel: "", team_id: teams[0].id }); this.render(); } }, t("admin.add_rule"))
+        : h("a", { class: "btn", href: "#teams", id: "rules-need-team" }, t("admin.need_team")),
       h("button", { class: "btn btn-primary", type: "button", id: "rules-save", onclick: () => this.save() }, t("common.save"))));
   }
 

@@ -10,6 +10,7 @@ import { h, fill } from "./dom.js";
 import { state, on, isMine } from "./state.js";
 import { send } from "./actions.js";
 import { sendFrame } from "./live.js";
+import { enqueue } from "./outbox.js";
 import { toast } from "./toast.js";
 import "./canned.js";
 
@@ -31,6 +32,7 @@ class KefuComposer extends HTMLElement {
   render() {
     this.text = h("textarea", { id: "composer-text", rows: "3", "aria-label": t("desk.composer_label"), placeholder: t("desk.composer_placeholder") });
     this.text.addEventListener("keydown", (e) => this.onKey(e));
+    this.text.addEventListener("keyup", () => { this.sentKey = false; });
     this.text.addEventListener("input", () => this.onInput());
     this.file = h("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/webp", hidden: true, id: "composer-file" });
     this.file.addEventListener("change", () => this.sendImage());
@@ -89,6 +91,7 @@ class KefuComposer extends HTMLElement {
   onKey(e) {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
+      this.sentKey = true;
       this.sendText();
     } else if (e.key === "Escape") {
       this.canned.close();
@@ -97,6 +100,8 @@ class KefuComposer extends HTMLElement {
   }
 
   onInput() {
+    // The Enter that sent the message must not leave a line in the emptied box.
+    if (this.sentKey && this.text.value === "\n") this.text.value = "";
     const v = this.text.value;
     if (v.startsWith("/") && !v.includes(" ") && !v.includes("\n")) this.canned.toggle(v.slice(1), true);
     else this.canned.close();
@@ -148,21 +153,15 @@ class KefuComposer extends HTMLElement {
     if (open) this.emoji.querySelector("button").focus();
   }
 
-  async sendText() {
+  /** Hands the text to the outbox (which sends it, in order, retrying through network drops) and clears the box. */
+  sendText() {
     const content = this.text.value.trim();
-    if (!content || this.text.disabled) return;
-    this.sendBtn.disabled = true;
-    try {
-      await send({ client_msg_id: newClientID(), kind: "text", internal: this.note, text: { content } });
-      this.text.value = "";
-      this.typingSent = 0;
-      clearTimeout(this.typingIdle);
-    } catch (err) {
-      toast(err.message, "error");
-    } finally {
-      this.update();
-      this.text.focus();
-    }
+    if (!content || this.text.disabled || !state.open) return;
+    enqueue(state.open.id, { client_msg_id: newClientID(), kind: "text", internal: this.note, text: { content } });
+    this.text.value = "";
+    this.typingSent = 0;
+    clearTimeout(this.typingIdle);
+    this.text.focus();
   }
 
   async sendImage() {

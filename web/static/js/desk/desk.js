@@ -6,7 +6,7 @@
 
 import { loadI18n, translate, t } from "../i18n.js";
 import { api, setCSRF } from "./api.js";
-import { state, emit } from "./state.js";
+import { state, emit, on } from "./state.js";
 import { loadLists } from "./actions.js";
 import { startLive } from "./live.js";
 import { unlockSound } from "./notify.js";
@@ -14,7 +14,7 @@ import { toast } from "./toast.js";
 
 // The elements render text as they connect, so they are defined once the
 // text is loaded.
-const ELEMENTS = ["./login.js", "./topbar.js", "./lists.js", "./conversation.js", "./composer.js", "./side-pane.js",
+const ELEMENTS = ["./login.js", "./topbar.js", "./status-note.js", "./lists.js", "./conversation.js", "./composer.js", "./side-pane.js",
   "./transfer.js", "./lightbox.js", "./shortcuts.js"];
 
 const loginView = document.getElementById("login-view");
@@ -29,6 +29,7 @@ function showLogin() {
 async function start(me) {
   setCSRF(me.csrf_token);
   state.me = me.agent;
+  state.away = me.away || null;
   loginView.hidden = true;
   loginView.replaceChildren();
   shell.hidden = false;
@@ -49,7 +50,21 @@ function insertFromComponent(text) {
   if (!composer || !composer.insertText(text)) toast(t("components.cannot_insert"), "error");
 }
 
+/**
+ * Shows one view on a phone: "list", "conversation" or "panel" (the
+ * conversation with its side pane under it, scrolled to the pane). On wider
+ * screens every column shows and this only remembers the choice.
+ */
+function setView(v) {
+  shell.dataset.view = v === "list" ? "list" : "conversation";
+  if (v === "panel") document.querySelector(".col-panel").scrollIntoView({ block: "start" });
+  else if (v === "list") window.scrollTo(0, 0);
+}
+
 async function main() {
+  shell.dataset.view = "list";
+  document.addEventListener("kefu:view", (e) => setView(e.detail));
+  on("open", () => setView("conversation"));
   await loadI18n(["common", "desk", "components"]);
   translate();
   await Promise.all(ELEMENTS.map((m) => import(m)));

@@ -7,6 +7,7 @@ import { previewText } from "../render.js";
 import { h, fill, secondsSince, everySecond } from "./dom.js";
 import { state, on, emit, queuePosition } from "./state.js";
 import { accept, openConversation } from "./actions.js";
+import { customerName, previewLine } from "./names.js";
 import { toast } from "./toast.js";
 import "./search.js";
 
@@ -34,10 +35,23 @@ class KefuLists extends HTMLElement {
     if (state.tab === "queue") items.sort((a, b) => Date.parse(a.queued_at) - Date.parse(b.queued_at) || a.id - b.id);
     else items.sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at));
     if (!items.length) {
-      fill(this.body, h("p", { class: "empty" }, t(state.tab === "queue" ? "desk.queue_empty" : "desk.mine_empty")));
+      fill(this.body, h("p", { class: "empty", id: "list-empty" }, t(state.tab === "queue" ? "desk.queue_empty" : mineEmpty(state.me))));
       return;
     }
-    fill(this.body, h("ul", { class: "conv-list", "aria-label": t(`desk.tab_${state.tab}`) }, items.map((c) => this.item(c))));
+    // The queue is served oldest first: "Accept next" takes the customer who
+    // has waited longest; accepting another is possible but out of turn.
+    const head = state.tab === "queue" ? h("div", { class: "queue-head" },
+      h("button", { type: "button", class: "btn btn-primary", id: "accept-next", onclick: () => this.accept(items[0], 0) }, t("desk.accept_next")),
+      h("span", { class: "muted" }, t("desk.accept_next_hint"))) : null;
+    fill(this.body, head, h("ul", { class: "conv-list", "aria-label": t(`desk.tab_${state.tab}`) }, items.map((c, i) => this.item(c, i))));
+  }
+
+  /** Accepts a queued session; skipped is how many waited longer. */
+  async accept(c, skipped) {
+    try {
+      await accept(c.id);
+      if (skipped) toast(t("desk.accepted_out_of_turn", { name: customerName(c.customer), n: skipped }));
+    } catch (e) { toast(e.message, "error"); }
   }
 
   renderTabs() {
@@ -52,16 +66,17 @@ class KefuLists extends HTMLElement {
     }));
   }
 
-  item(c) {
+  item(c, index) {
     const cust = c.customer || {};
+    const name = customerName(cust);
     const queued = c.state === "queued";
     const typing = state.typing.get(c.id) > Date.now();
-    const preview = typing ? t("desk.typing") : previewText(c.last_message, t);
+    const preview = typing ? t("desk.typing") : previewLine(c, previewText, state.me);
     const row = h("li", { class: `conv-item${c.id === state.openId ? " is-open" : ""}`, dataset: { id: c.id } },
       h("button", { type: "button", class: "conv-open", "aria-current": c.id === state.openId ? "true" : false,
         onclick: () => openConversation(c.id).catch((e) => toast(e.message, "error")) },
       h("span", { class: "conv-line" },
-        h("span", { class: "conv-name" }, cust.name || cust.openid || ""),
+        h("span", { class: "conv-name" }, name),
         h("span", { class: `chip ch-${cust.channel}` }, t(`desk.channel_${cust.channel}`)),
         c.unread ? h("span", { class: "badge", "aria-label": t("desk.unread", { n: c.unread }) }, c.unread) : null),
       h("span", { class: `conv-preview${typing ? " is-typing" : ""}` }, preview),
@@ -72,8 +87,10 @@ class KefuLists extends HTMLElement {
         ] : h("span", {}, formatTime(c.updated_at)),
         c.session_from ? h("span", { class: "from", title: c.session_from }, c.session_from.slice(0, 40)) : null)));
     if (queued) {
-      row.append(h("button", { type: "button", class: "btn btn-primary btn-sm accept", "aria-label": t("desk.accept_named", { name: cust.name || cust.openid || "" }),
-        onclick: () => accept(c.id).catch((e) => toast(e.message, "error")) }, t("desk.accept")));
+      const first = index === 0;
+      const label = first ? t("desk.accept_named", { name }) : t("desk.accept_out_of_turn", { name, n: index });
+      row.append(h("button", { type: "button", class: `btn btn-sm accept${first ? " btn-primary" : " is-out-of-turn"}`, "aria-label": label, title: label,
+        onclick: () => this.accept(c, index) }, t("desk.accept")));
     }
     return row;
   }
@@ -86,6 +103,12 @@ class KefuLists extends HTMLElement {
     for (const [id, until] of state.typing) if (until <= Date.now()) { state.typing.delete(id); expired = true; }
     if (expired) emit("typing");
   }
+}
+
+/** The empty "Mine" text: what brings this agent sessions. */
+function mineEmpty(me) {
+  if (!me || !me.auto_accept) return "desk.mine_empty_manual";
+  return me.status === "online" ? "desk.mine_empty_auto_online" : "desk.mine_empty_auto_offline";
 }
 
 customElements.define("kefu-lists", KefuLists);

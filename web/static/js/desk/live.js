@@ -11,13 +11,19 @@ import { t } from "../i18n.js";
 import { state, emit, place, addMessages, isMine } from "./state.js";
 import { loadLists, catchUp, refreshConversation, markRead, openConversation } from "./actions.js";
 import { notifyNewSession, notifyNewMessage } from "./notify.js";
+import { customerName as displayName } from "./names.js";
+import { wake } from "./outbox.js";
 
 let sock = null;
 
 /** Starts the connection; returns the socket (for typing frames). */
 export function startLive() {
   sock = new KefuSocket(() => "/api/desk/ws");
-  sock.addEventListener("status", (e) => { state.connection = e.detail; emit("connection", e.detail); });
+  sock.addEventListener("status", (e) => {
+    state.connection = e.detail;
+    emit("connection", e.detail);
+    if (e.detail === "online") wake(); // what waits for a retry goes now
+  });
   sock.addEventListener("frame", (e) => { handle(e.detail).catch(() => {}); });
   sock.start();
   return sock;
@@ -31,10 +37,7 @@ async function resync() {
   await catchUp();
 }
 
-function customerName(c) {
-  const cu = c && c.customer;
-  return (cu && (cu.name || cu.openid)) || "";
-}
+function customerName(c) { return displayName(c && c.customer); }
 
 async function upsert(conv) {
   const known = state.queue.get(conv.id) || state.mine.get(conv.id) || (state.open && state.open.id === conv.id ? state.open : null);

@@ -1,11 +1,13 @@
 // <kefu-customer-panel> is the right column: who the customer is (channel,
 // SDK version, sessionFrom), the message card they came with, the reply
 // window and quota for mini program users (docs/wechat-protocol.md) with a live
-// countdown, delivery markers, and the conversation's earlier sessions.
+// countdown, and the conversation's earlier sessions. (What the customer
+// has received and read shows on the messages themselves.)
 
 import { t, formatTime, formatDuration } from "../i18n.js";
 import { h, fill, secondsUntil, safeImageSrc, everySecond } from "./dom.js";
 import { state, on } from "./state.js";
+import { customerName } from "./names.js";
 
 class KefuCustomerPanel extends HTMLElement {
   connectedCallback() {
@@ -25,7 +27,7 @@ class KefuCustomerPanel extends HTMLElement {
       h("section", { "aria-labelledby": "panel-customer" },
         h("h3", { id: "panel-customer" }, t("desk.panel_customer")),
         h("dl", {},
-          row(t("desk.customer_name"), cu.name || t("desk.anonymous")),
+          row(t("desk.customer_name"), cu.name || h("span", {}, customerName(cu), h("span", { class: "muted" }, ` · ${t("desk.no_name")}`))),
           row(t("desk.openid"), h("code", {}, cu.openid)),
           row(t("desk.channel"), t(`desk.channel_${cu.channel}`)),
           row(t("desk.sdk_version"), cu.sdk_version || ""),
@@ -44,9 +46,6 @@ class KefuCustomerPanel extends HTMLElement {
       this.window = h("dl", { class: "window" });
       sections.push(h("section", { "aria-labelledby": "panel-window" }, h("h3", { id: "panel-window" }, t("desk.panel_window")), this.window));
     } else this.window = null;
-    sections.push(h("section", { "aria-labelledby": "panel-delivery" }, h("h3", { id: "panel-delivery" }, t("desk.panel_delivery")),
-      h("dl", {}, row(t("desk.delivered_upto"), String(c.customer_delivered_seq || 0)), row(t("desk.read_upto"), String(c.customer_read_seq || 0)),
-        row(t("desk.last_seq"), String(c.last_seq)))));
     const sessions = (c.sessions || []).slice().reverse();
     sections.push(h("section", { "aria-labelledby": "panel-sessions" }, h("h3", { id: "panel-sessions" }, t("desk.panel_sessions")),
       sessions.length ? h("ol", { class: "sessions" }, sessions.map((s) => h("li", {},

@@ -8,6 +8,7 @@ import { api, query } from "./api.js";
 import { h, fill } from "./dom.js";
 import { state } from "./state.js";
 import { openConversation } from "./actions.js";
+import { customerName, previewLine } from "./names.js";
 import { toast } from "./toast.js";
 
 class KefuSearch extends HTMLElement {
@@ -48,10 +49,12 @@ class KefuSearch extends HTMLElement {
       fill(this.results, h("ul", { class: "conv-list" }, res.conversations.map((c) => {
         const cust = c.customer || {};
         return h("li", { class: "conv-item" }, h("button", { type: "button", class: "conv-open", onclick: () => openConversation(c.id).catch((e) => toast(e.message, "error")) },
-          h("span", { class: "conv-line" }, h("span", { class: "conv-name" }, cust.name || cust.openid),
+          h("span", { class: "conv-line" }, h("span", { class: "conv-name" }, customerName(cust)),
             h("span", { class: `chip st-${c.state}` }, t(`desk.state_${c.state}`))),
-          h("span", { class: "conv-preview" }, previewText(c.last_message, t)),
-          h("span", { class: "conv-meta" }, formatTime(c.updated_at, { dateStyle: "short", timeStyle: "short" }), c.agent_name ? ` · ${c.agent_name}` : "")));
+          h("span", { class: "conv-preview" }, previewLine(c, previewText, state.me)),
+          h("span", { class: "conv-meta" }, formatTime(c.updated_at, { dateStyle: "short", timeStyle: "short" }), c.agent_name ? ` · ${c.agent_name}` : "",
+            // The search matches openids too: show which one.
+            cust.name ? null : h("code", { class: "from" }, cust.openid))));
       })));
     } catch (err) {
       fill(this.results, h("p", { class: "empty is-error", role: "alert" }, err.message));

@@ -34,7 +34,9 @@ class KefuSidePane extends HTMLElement {
     this.tools.id = "pane-tools";
     this.tools.setAttribute("external-tabs", "");
     this.tools.setAttribute("role", "tabpanel");
-    this.tools.api = { get: (path) => api("GET", path), post: (path, body) => api("POST", path, body) };
+    // Components are told the server's own code and message (their API), not the agent's sentence.
+    const raw = (e) => { throw { code: e.code, message: e.detail || e.message }; };
+    this.tools.api = { get: (path) => api("GET", path).catch(raw), post: (path, body) => api("POST", path, body).catch(raw) };
     this.tools.addEventListener("kefu-components-change", () => this.render());
     this.append(this.tabs, this.customer, this.tools);
 
@@ -85,7 +87,8 @@ class KefuSidePane extends HTMLElement {
       type: "button", class: "tab pane-tab", role: "tab", id, "aria-selected": String(sel === value),
       "aria-controls": value === "customer" ? "pane-customer" : "pane-tools", tabindex: sel === value ? "0" : "-1",
       dataset: value === "customer" ? {} : { component: value }, onclick: () => this.choose(value),
-    }, icon ? h("span", { class: "pane-icon", "aria-hidden": "true" }, icon) : null, h("span", { class: "pane-label" }, label));
+    }, icon ? h("span", { class: "pane-icon", "aria-hidden": "true" }, icon) : value === "customer" ? null : h("img", { class: "pane-icon", src: "/static/img/tool.svg", alt: "" }),
+    h("span", { class: "pane-label" }, label));
     const comps = this.tools.components;
     fill(this.tabs, tab("pane-tab-customer", "customer", t("desk.panel_customer")),
       comps.map((c) => tab(`pane-tab-${c.id}`, c.id, c.name, c.icon)));

@@ -10,6 +10,7 @@ const bus = new EventTarget();
 
 export const state = {
   me: null,
+  away: null, // why presence set the agent offline, if it did (until they change status)
   connection: "connecting",
   queue: new Map(), // id → conversation view (queued)
   mine: new Map(), // id → conversation view (active with me)
@@ -19,6 +20,7 @@ export const state = {
   messages: [], // its messages, by seq
   seqs: new Set(),
   hasEarlier: false,
+  outbox: [], // messages written but not yet stored by the server (outbox.js)
   typing: new Map(), // conversation id → until (ms)
   canned: { replies: [], teams: [] },
 };
@@ -78,6 +80,11 @@ export function addMessages(list) {
     if (!m || state.seqs.has(m.seq) || m.kind === "event") continue;
     state.seqs.add(m.seq);
     added.push(m);
+  }
+  if (added.length && state.outbox.length) {
+    // A message whose live event came before the answer to its send.
+    const ids = new Set(added.map((m) => m.client_msg_id).filter(Boolean));
+    state.outbox = state.outbox.filter((e) => !ids.has(e.id));
   }
   if (added.length) {
     state.messages.push(...added);

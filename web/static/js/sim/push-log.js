@@ -36,7 +36,18 @@ class PushLog extends HTMLElement {
 
   setLabels(t) {
     this.t = t;
-    this.empty.textContent = t("sim.pushes_empty");
+    this.setEmpty("sim.pushes_empty");
+  }
+
+  /**
+   * Says why no push shows: none yet ("sim.pushes_empty"), or this page
+   * may not see them (the key of the reason) — never "nothing pushed" when
+   * that is not known.
+   */
+  setEmpty(key) {
+    this.emptyKey = key;
+    this.empty.textContent = this.t(key);
+    this.empty.dataset.reason = key;
   }
 
   /** Forgets every push (another customer). */

@@ -3,7 +3,7 @@
 // WebSocket, as an app's own code would (docs/client-api.md). Every frame
 // in and out is listed, so the page doubles as a protocol explorer.
 
-import { loadI18n, t, translate } from "/static/js/i18n.js";
+import { loadI18n, t, translate, formatTime } from "/static/js/i18n.js";
 import { renderMessage } from "/static/js/render.js";
 import { newClientID } from "/static/js/socket.js";
 import { loadJSON, saveJSON } from "/static/widget/identity.js";
@@ -24,7 +24,7 @@ function logFrame(dir, what, data) {
   const label = document.createElement("span");
   label.textContent = what;
   const time = document.createElement("time");
-  time.textContent = new Date().toLocaleTimeString([], { hour12: false });
+  time.textContent = formatTime(new Date().toISOString(), { hour: "numeric", minute: "2-digit", second: "2-digit" });
   head.append(arrow, label, time);
   li.append(head);
   if (data !== undefined) {

@@ -7,7 +7,7 @@
 // users kept in this browser, or a new one. On the right, beside the
 // conversation, every push the developer received for it, try by try.
 
-import { loadI18n, t, translate, lang, setLang } from "/static/js/i18n.js";
+import { loadI18n, t, translate, lang, setLang, formatTime } from "/static/js/i18n.js";
 import { newClientID } from "/static/js/socket.js";
 import { APIError } from "/static/widget/client.js";
 import { ChatSession } from "/static/widget/session.js";
@@ -238,7 +238,7 @@ class Simulator {
     const li = document.createElement("li");
     li.dataset.kind = kind;
     const time = document.createElement("time");
-    time.textContent = new Date().toLocaleTimeString(lang(), { hour12: false });
+    time.textContent = formatTime(new Date().toISOString(), { hour: "numeric", minute: "2-digit", second: "2-digit" });
     const name = document.createElement("b");
     name.textContent = kind;
     const body = document.createElement("code");
@@ -307,12 +307,13 @@ class Simulator {
       });
       if (!res.ok) {
         const body = await res.json().catch(() => ({}));
-        $(".sim-signin-error").textContent = (body.error && body.error.message) || `HTTP ${res.status}`;
+        $(".sim-signin-error").textContent = res.status === 401 ? t("sim.wrong_login") : t("common.error_generic");
         return;
       }
       form.hidden = true;
       form.password.value = "";
       this.pushState = "";
+      this.pushes.setEmpty("sim.pushes_empty");
       this.pollPushes();
     });
   }
@@ -322,6 +323,8 @@ class Simulator {
     const form = $(".sim-signin");
     form.hidden = false;
     $(".sim-signin-why").textContent = t(err.status === 401 ? "sim.signin_why" : "sim.forbidden");
+    // The log cannot know whether anything was pushed: say why it is empty.
+    this.pushes.setEmpty(err.status === 401 ? "sim.pushes_signin" : "sim.pushes_forbidden");
     $(".sim-signin-error").textContent = "";
   }
 }
