@@ -163,6 +163,7 @@ func (e *Engine) Send(ctx context.Context, req SendRequest) (*kefu.Message, erro
 		}
 		if !stored.Internal && e.typing.clear(c.ID, who) {
 			e.publish(&Event{Type: EventTyping, AppID: c.AppID, ConversationID: c.ID, TeamID: c.TeamID, Typing: &Typing{Who: who, On: false}})
+			e.upstream.typed(c, who, false)
 		}
 		e.publishMessage(c, stored)
 	}
