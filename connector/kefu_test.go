@@ -3,11 +3,11 @@ package connector_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
-	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
