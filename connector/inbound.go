@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -67,6 +68,10 @@ func (c *Connector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.refuse(w, r, appID, http.StatusBadRequest, "reading the body failed")
 		return
 	}
+	if hasDTD(body) {
+		c.refuse(w, r, appID, http.StatusBadRequest, "XML with a DOCTYPE or entity declarations: WeChat never sends one")
+		return
+	}
 	m, _, err := wechat.ParsePush(ep, q, body)
 	if err != nil {
 		status := http.StatusBadRequest
@@ -87,6 +92,13 @@ func (c *Connector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	io.WriteString(w, "success")
+}
+
+// hasDTD reports whether a body declares a DTD or entities: XML pushes
+// are refused before decoding, whatever the decoder would do with them.
+// (XML keywords are case-sensitive: these are the only spellings.)
+func hasDTD(body []byte) bool {
+	return bytes.Contains(body, []byte("<!DOCTYPE")) || bytes.Contains(body, []byte("<!ENTITY"))
 }
 
 // refuse answers a push or handshake that failed a check, with one log line.
