@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"image/color"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -21,10 +23,15 @@ import (
 
 // connectedServer is a Kefu with a connected app and no relay.
 func connectedServer(t *testing.T, mode kefu.PushMode, format kefu.PushFormat) (*kefutest.Server, *kefu.App, wechat.Endpoint) {
+	return connectedServerTo(t, "http://127.0.0.1:1", mode, format)
+}
+
+// connectedServerTo is connectedServer with WeChat's API at base.
+func connectedServerTo(t *testing.T, base string, mode kefu.PushMode, format kefu.PushFormat) (*kefutest.Server, *kefu.App, wechat.Endpoint) {
 	t.Helper()
 	s := kefutest.NewServer(t, kefutest.Options{})
 	app := &kefu.App{ID: "wx" + engine.NewAlnum(16), OriginalID: "gh_" + engine.NewAlnum(12), Secret: engine.NewSecret(16),
-		Upstream: &kefu.Upstream{BaseURL: "http://127.0.0.1:1", Token: "consoletoken", Mode: mode, Format: format}}
+		Upstream: &kefu.Upstream{BaseURL: base, Token: "consoletoken", Mode: mode, Format: format}}
 	if mode != kefu.PushPlaintext {
 		app.Upstream.EncodingAESKey = engine.NewAlnum(43)
 	}
@@ -216,5 +223,52 @@ func TestHandshake(t *testing.T) {
 	}
 	if err := wechat.VerifyURL(context.Background(), nil, connector.URL(s.URL, app.ID), "wrongtoken"); err == nil {
 		t.Error("handshake with a wrong token passed")
+	}
+}
+
+// TestImageFallsBackToPicURL: when media/get fails the image is fetched
+// from PicUrl; when neither works Kefu answers non-200 (WeChat tries
+// again) and stores nothing.
+func TestImageFallsBackToPicURL(t *testing.T) {
+	pic := testPNG(t, color.RGBA{1, 2, 3, 255})
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /cgi-bin/stable_token", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"access_token":"T1","expires_in":7200}`)
+	})
+	mux.HandleFunc("GET /cgi-bin/media/get", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"errcode":40007,"errmsg":"invalid media_id"}`)
+	})
+	mux.HandleFunc("GET /pic.png", func(w http.ResponseWriter, r *http.Request) { w.Write(pic) })
+	wx := httptest.NewServer(mux)
+	defer wx.Close()
+	s, app, ep := connectedServerTo(t, wx.URL, kefu.PushSafe, kefu.PushXML)
+	for _, tc := range []struct {
+		openID, picURL string
+		ok             bool
+	}{{"oPICURL", wx.URL + "/pic.png", true}, {"oNOPIC", wx.URL + "/missing.png", false}} {
+		m := &wechat.Message{FromUserName: tc.openID, CreateTime: time.Now().Unix(), MsgType: wechat.MsgTypeImage, MsgID: 91,
+			MediaID: "expired", PicURL: tc.picURL}
+		q, body, err := wechat.BuildPush(ep, m, now(s), wechat.NewNonce())
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := post(t, s, app.ID, q, body)
+		if (st == http.StatusOK) != tc.ok {
+			t.Fatalf("%s: HTTP %d", tc.openID, st)
+		}
+		if !tc.ok {
+			if n := stored(t, s, app.ID, tc.openID); n != 0 {
+				t.Errorf("an image that could not be fetched left %d messages", n)
+			}
+			continue
+		}
+		ctx := context.Background()
+		cust, _ := s.Store.CustomerByOpenID(ctx, app.ID, tc.openID)
+		c, _ := s.Store.ConversationByCustomer(ctx, cust.ID)
+		ms, _ := s.Store.Messages(ctx, c.ID, 0, 0, 10)
+		if len(ms) != 1 || ms[0].Image == nil || !bytes.Equal(mediaBytes(t, s, ms[0].Image.MediaID), pic) {
+			t.Errorf("the image from PicUrl was not kept: %+v", ms)
+		}
 	}
 }

@@ -345,3 +345,39 @@ func TestNodesShareOneToken(t *testing.T) {
 		}
 	})
 }
+
+// TestAgentsSpendTheReplyQuota: for a connected app, agents' replies count
+// against the quota WeChat enforces (5 per user message), so the desk
+// refuses the sixth instead of WeChat.
+func TestAgentsSpendTheReplyQuota(t *testing.T) {
+	wx := newStandIn(t)
+	store := kefutest.OpenStore(t, "sqlite")
+	r := newRig(t, store, kefu.NewManualClock(time.Now()), connectedApp(t, store, wx.URL), nil)
+	ctx := context.Background()
+	agent := &kefu.Agent{Login: "ann", Name: "Ann", Role: kefu.RoleAgent, MaxSessions: 5, Status: kefu.StatusOnline,
+		Apps: []string{r.app.ID}, CreatedAt: time.Now()}
+	if err := store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateAgent(ctx, agent) }); err != nil {
+		t.Fatal(err)
+	}
+	c := r.customer(t, "oQUOTA") // no relay: straight to the queue
+	if _, err := r.eng.Accept(ctx, c.ID, agent.ID); err != nil {
+		t.Fatal(err)
+	}
+	say := func(text string) error {
+		_, err := r.eng.Send(ctx, engine.SendRequest{ConversationID: c.ID, Sender: kefu.SenderAgent, Agent: agent, Source: "desk",
+			Message: &kefu.Message{Kind: kefu.KindText, Text: &kefu.Text{Content: text}}})
+		return err
+	}
+	for i := range kefu.MessageQuota {
+		if err := say(fmt.Sprint("reply ", i)); err != nil {
+			t.Fatalf("reply %d: %v", i, err)
+		}
+	}
+	if err := say("one too many"); kefu.ErrorCode(err) != kefu.EQUOTA {
+		t.Fatalf("the sixth reply: %v, want the quota refusal", err)
+	}
+	internal := &kefu.Message{Kind: kefu.KindText, Internal: true, Text: &kefu.Text{Content: "note"}}
+	if _, err := r.eng.Send(ctx, engine.SendRequest{ConversationID: c.ID, Sender: kefu.SenderAgent, Agent: agent, Source: "desk", Message: internal}); err != nil {
+		t.Errorf("an internal note was refused: %v", err)
+	}
+}
