@@ -63,7 +63,18 @@ type Connector struct {
 
 	typedMu sync.Mutex
 	typed   map[int64]time.Time // conversation → when Typing was last sent
+
+	// convs remembers the conversation of each openid: it never changes
+	// once made, and finding it took two reads of every push.
+	convsMu sync.RWMutex
+	convs   map[userKey]int64
 }
+
+// userKey is a customer of a connected app.
+type userKey struct{ appID, openID string }
+
+// maxRemembered bounds convs; beyond it an arbitrary entry is dropped.
+const maxRemembered = 100_000
 
 // New returns a connector; serve it at /connect/{appid} and start its
 // worker with Run.
@@ -102,7 +113,7 @@ func New(eng *engine.Engine, cfg Config, log *slog.Logger) *Connector {
 	}
 	c := &Connector{eng: eng, store: eng.Store(), clock: eng.Clock(), cfg: cfg, log: log,
 		wake: make(chan struct{}, 1), sem: make(chan struct{}, cfg.Concurrency),
-		typing: make(chan engine.TypingChange, 256), typed: map[int64]time.Time{}}
+		typing: make(chan engine.TypingChange, 256), typed: map[int64]time.Time{}, convs: map[userKey]int64{}}
 	eng.OnUpstreamEnqueued(c.Wake)
 	eng.OnTyping(c.onTyping)
 	return c

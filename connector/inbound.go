@@ -125,8 +125,7 @@ func (c *Connector) checkTimestamp(ts string) string {
 // for messages, wxev:<openid>:<CreateTime> for events — so a retry to
 // another node, or after a crash, is stored once too.
 func (c *Connector) receive(ctx context.Context, app *kefu.App, m *wechat.Message) error {
-	_, conv, err := c.eng.Identify(ctx, engine.IdentifyRequest{AppID: app.ID, Channel: kefu.ChannelMiniProgram,
-		ExternalID: m.FromUserName, OpenID: m.FromUserName})
+	convID, err := c.conversation(ctx, app, m.FromUserName)
 	if err != nil {
 		return err
 	}
@@ -143,7 +142,7 @@ func (c *Connector) receive(ctx context.Context, app *kefu.App, m *wechat.Messag
 			c.log.Info("connect: event not kept", "app", app.ID, "event", m.Event)
 			return nil
 		}
-		_, _, err := c.eng.EnterOnce(ctx, conv.ID, m.SessionFrom, clientID)
+		_, _, err := c.eng.EnterOnce(ctx, convID, m.SessionFrom, clientID)
 		return err
 	case wechat.MsgTypeText:
 		msg = &kefu.Message{Kind: kefu.KindText, Text: &kefu.Text{Content: m.Content}}
@@ -164,18 +163,46 @@ func (c *Connector) receive(ctx context.Context, app *kefu.App, m *wechat.Messag
 		}
 		msg = &kefu.Message{Kind: kefu.KindMiniProgramPage, MiniProgramPage: p}
 	default:
-		_, _, err := c.eng.ReceiveUnsupported(ctx, conv.ID, m.MsgType, clientID)
+		_, _, err := c.eng.ReceiveUnsupported(ctx, convID, m.MsgType, clientID)
 		return err
 	}
 	msg.ClientMsgID = clientID
-	_, _, err = c.eng.Receive(ctx, conv.ID, msg)
+	_, _, err = c.eng.Receive(ctx, convID, msg)
 	if code := kefu.ErrorCode(err); code == kefu.EINVALID || code == kefu.ECHANNEL {
 		// A message Kefu cannot keep as it is (an empty card title, an
 		// over-long text) is shown as a notice rather than lost.
 		c.log.Warn("connect: message kept as a notice", "app", app.ID, "msgtype", m.MsgType, "why", kefu.ErrorMessage(err))
-		_, _, err = c.eng.ReceiveUnsupported(ctx, conv.ID, m.MsgType, clientID)
+		_, _, err = c.eng.ReceiveUnsupported(ctx, convID, m.MsgType, clientID)
 	}
 	return err
+}
+
+// conversation finds (or, on first contact, creates) the conversation of a
+// connected customer: an ordinary mini program customer whose openid is
+// the real one.
+func (c *Connector) conversation(ctx context.Context, app *kefu.App, openID string) (int64, error) {
+	k := userKey{app.ID, openID}
+	c.convsMu.RLock()
+	id, ok := c.convs[k]
+	c.convsMu.RUnlock()
+	if ok {
+		return id, nil
+	}
+	_, conv, err := c.eng.Identify(ctx, engine.IdentifyRequest{AppID: app.ID, Channel: kefu.ChannelMiniProgram,
+		ExternalID: openID, OpenID: openID})
+	if err != nil {
+		return 0, err
+	}
+	c.convsMu.Lock()
+	if len(c.convs) >= maxRemembered {
+		for old := range c.convs {
+			delete(c.convs, old)
+			break
+		}
+	}
+	c.convs[k] = conv.ID
+	c.convsMu.Unlock()
+	return conv.ID, nil
 }
 
 // maxMediaBytes bounds an image fetched from WeChat (WeChat's own limit
