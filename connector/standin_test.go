@@ -120,13 +120,20 @@ type rig struct {
 	app   *kefu.App
 }
 
-func newRig(t *testing.T, store kefu.Store, clock *kefu.ManualClock, app *kefu.App, b *bus.Local) *rig {
+// newRig starts a connector whose calls to WeChat time out after 10 s (a
+// loaded machine must not turn a slow answer into a retry the test's
+// clock never makes due), or callTimeout when given.
+func newRig(t *testing.T, store kefu.Store, clock *kefu.ManualClock, app *kefu.App, b *bus.Local, callTimeout ...time.Duration) *rig {
 	t.Helper()
+	timeout := 10 * time.Second
+	if len(callTimeout) > 0 {
+		timeout = callTimeout[0]
+	}
 	if b == nil {
 		b = bus.NewLocal()
 	}
 	eng := engine.New(store, b, clock, richtext.New(), nil, engine.Config{})
-	c := connector.New(eng, connector.Config{CallTimeout: 300 * time.Millisecond, RetryDelay: time.Second, PollInterval: 20 * time.Millisecond}, nil)
+	c := connector.New(eng, connector.Config{CallTimeout: timeout, RetryDelay: time.Second, PollInterval: 20 * time.Millisecond}, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); c.Run(ctx) }()
@@ -260,7 +267,8 @@ func TestWeChatRefusalsShowAndAreNotRetried(t *testing.T) {
 func TestBusyAndTimeoutsAreRetriedInOrderOnce(t *testing.T) {
 	wx := newStandIn(t)
 	store := kefutest.OpenStore(t, "sqlite")
-	r := newRig(t, store, kefu.NewManualClock(time.Now()), connectedApp(t, store, wx.URL), nil)
+	// A short call timeout: the stand-in's stall must end in a timeout.
+	r := newRig(t, store, kefu.NewManualClock(time.Now()), connectedApp(t, store, wx.URL), nil, 2*time.Second)
 	c := r.customer(t, "oRETRY")
 	wx.answer(reply{code: wechat.CodeSystemBusy}, reply{stall: true})
 	m1, m2, m3 := r.send(t, c.ID, "one"), r.send(t, c.ID, "two"), r.send(t, c.ID, "three")
@@ -270,9 +278,35 @@ func TestBusyAndTimeoutsAreRetriedInOrderOnce(t *testing.T) {
 	}
 	r.clock.Advance(time.Minute) // the retry falls due: it stalls
 	r.wait(t, "the timed-out try", func() bool { st := r.status(m1.ID); return st.State == kefu.UpstreamPending && st.ErrCode == 0 })
+	// From here every try should succeed; should a loaded machine make one
+	// slow, the retry it schedules is made due too — only then, never
+	// while a try is in flight (that would run its lease out).
+	retries, changed := make(chan struct{}, 16), make(chan struct{}, 1)
+	cancel, _ := r.bus.Subscribe(engine.AppTopic(r.app.ID), func(_ []byte, v any) {
+		if ev, ok := v.(*engine.Event); ok && ev.Type == engine.EventUpstream && ev.Upstream.Status.State == kefu.UpstreamPending {
+			select {
+			case retries <- struct{}{}:
+			default:
+			}
+		}
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	})
+	defer cancel()
 	r.clock.Advance(time.Minute)
+	deadline := time.After(30 * time.Second)
 	for _, m := range []*kefu.Message{m1, m2, m3} {
-		r.waitStatus(t, m.ID, kefu.UpstreamSent)
+		for r.status(m.ID).State != kefu.UpstreamSent {
+			select {
+			case <-retries:
+				r.clock.Advance(time.Minute)
+			case <-deadline:
+				t.Fatalf("message %q not sent: %+v", m.Text.Content, r.status(m.ID))
+			case <-changed:
+			}
+		}
 	}
 	if accepted, _, _ := wx.counts(); fmt.Sprint(accepted) != "[one two three]" {
 		t.Errorf("WeChat accepted %q, want one, two, three once each", accepted)
@@ -379,5 +413,32 @@ func TestAgentsSpendTheReplyQuota(t *testing.T) {
 	internal := &kefu.Message{Kind: kefu.KindText, Internal: true, Text: &kefu.Text{Content: "note"}}
 	if _, err := r.eng.Send(ctx, engine.SendRequest{ConversationID: c.ID, Sender: kefu.SenderAgent, Agent: agent, Source: "desk", Message: internal}); err != nil {
 		t.Errorf("an internal note was refused: %v", err)
+	}
+}
+
+// TestOnlyWeChatUsersGoUpstream: a connected app's mini program users come
+// from WeChat only (a simulated one would have a made-up openid), while its
+// web visitors are served by Kefu as before, nothing sent to WeChat.
+func TestOnlyWeChatUsersGoUpstream(t *testing.T) {
+	wx := newStandIn(t)
+	store := kefutest.OpenStore(t, "sqlite")
+	r := newRig(t, store, kefu.NewManualClock(time.Now()), connectedApp(t, store, wx.URL), nil)
+	ctx := context.Background()
+	if _, _, err := r.eng.Identify(ctx, engine.IdentifyRequest{AppID: r.app.ID, Channel: kefu.ChannelMiniProgram, ExternalID: "simulated-user"}); kefu.ErrorCode(err) != kefu.EINVALID {
+		t.Errorf("a simulated mini program user of a connected app: %v, want refused", err)
+	}
+	_, c, err := r.eng.Identify(ctx, engine.IdentifyRequest{AppID: r.app.ID, Channel: kefu.ChannelWeb, ExternalID: "visitor-0000000001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.eng.Receive(ctx, c.ID, &kefu.Message{Kind: kefu.KindText, Text: &kefu.Text{Content: "hi"}}); err != nil {
+		t.Fatal(err)
+	}
+	m := r.send(t, c.ID, "hello visitor")
+	if m.Upstream != nil {
+		t.Errorf("a web visitor's message was queued for WeChat: %+v", m.Upstream)
+	}
+	if due, err := store.DueUpstreamSends(ctx, time.Now().Add(time.Hour), 10); err != nil || len(due) != 0 {
+		t.Errorf("outbound queue: %d jobs (%v), want none", len(due), err)
 	}
 }

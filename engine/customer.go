@@ -47,6 +47,10 @@ func (e *Engine) Identify(ctx context.Context, req IdentifyRequest) (*kefu.Custo
 			return nil, nil, kefu.Errorf(kefu.EINVALID, "an openid is at most 64 characters")
 		}
 		openID = req.OpenID
+	} else if app.Connected() && req.Channel == kefu.ChannelMiniProgram {
+		// WeChat's users of a connected mini program come through
+		// WeChat's pushes; a made-up openid there would be sent to WeChat.
+		return nil, nil, kefu.Errorf(kefu.EINVALID, "this mini program is connected to WeChat: its users write from WeChat, not from a simulator")
 	}
 	// Most calls find everything as it was: answer them without a write.
 	if cust, err := e.store.CustomerByExternalID(ctx, req.AppID, req.Channel, req.ExternalID); err == nil &&

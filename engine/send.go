@@ -71,7 +71,7 @@ func (e *Engine) Send(ctx context.Context, req SendRequest) (*kefu.Message, erro
 	}
 	// A connected customer's messages go to WeChat's send API (see
 	// upstream.go), which holds every sender to the reply quota.
-	upstream := app.Connected() && !m.Internal
+	upstream := app.Connected() && cust.Channel == kefu.ChannelMiniProgram && !m.Internal
 	if !m.Internal {
 		if err := kefu.AllowedOn(m.Kind, cust.Channel, cust.SDKVersion); err != nil {
 			return nil, err
