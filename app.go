@@ -10,11 +10,16 @@ import (
 // App is a mini program served by Kefu: its identity, the credentials its
 // developer uses against /cgi-bin, and where its messages are pushed.
 type App struct {
-	ID         string     `json:"appid"`       // "wx…", the AppID
-	OriginalID string     `json:"original_id"` // "gh_…", ToUserName of every push
-	Name       string     `json:"name"`
-	Secret     string     `json:"-"` // AppSecret for /cgi-bin/token; never serialised
-	Push       PushConfig `json:"push"`
+	ID         string `json:"appid"`       // "wx…", the AppID
+	OriginalID string `json:"original_id"` // "gh_…", ToUserName of every push
+	Name       string `json:"name"`
+	Secret     string `json:"-"` // AppSecret for /cgi-bin/token; never serialised
+	// Push is where messages are pushed. For a connected app (Upstream set)
+	// it is the relay to the developer's own backend; empty: no relay.
+	Push PushConfig `json:"push"`
+	// Upstream connects the app to a real mini program; nil: Kefu plays
+	// WeChat for it.
+	Upstream *Upstream `json:"upstream,omitempty"`
 	// IdentitySecret signs the identities a host web site passes to the
 	// widget (HMAC-SHA256); never serialised.
 	IdentitySecret string `json:"-"`
@@ -74,6 +79,11 @@ func (a *App) Validate() error {
 	}
 	for _, o := range a.WidgetOrigins {
 		if err := validateOrigin(o); err != nil {
+			return err
+		}
+	}
+	if a.Upstream != nil {
+		if err := a.Upstream.Validate(); err != nil {
 			return err
 		}
 	}

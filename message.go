@@ -60,6 +60,9 @@ type Message struct {
 	// show what the developer's hook handled before customer service did.
 	Phase State      `json:"phase"`
 	Push  PushStatus `json:"push,omitempty"`
+	// Upstream is the delivery to WeChat of a message to a connected
+	// customer (nil otherwise).
+	Upstream *UpstreamStatus `json:"upstream,omitempty"`
 	// MsgID is the 64-bit MsgId pushed to the developer (the same on every try).
 	MsgID int64 `json:"msg_id,omitempty"`
 	// Source names what produced an agent or developer message: "desk",

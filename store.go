@@ -78,6 +78,24 @@ type Tx interface {
 
 	PutMedia(ctx context.Context, m *Media) error
 
+	// EnqueueUpstreamSend adds a message to a connected app's outbound
+	// queue. The caller holds the conversation's lock (as for EnqueuePush).
+	EnqueueUpstreamSend(ctx context.Context, j *UpstreamSend) error
+	// ClaimUpstreamSends leases up to limit due jobs (only the oldest of a
+	// conversation is ever due) until leaseUntil, counting a try; concurrent
+	// claims never take the same job.
+	ClaimUpstreamSends(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*UpstreamSend, error)
+	SaveUpstreamSend(ctx context.Context, j *UpstreamSend) error
+	// DeleteUpstreamSend removes a finished job; the caller holds its
+	// conversation's lock.
+	DeleteUpstreamSend(ctx context.Context, id int64) error
+	SetUpstreamStatus(ctx context.Context, messageID int64, s *UpstreamStatus) error
+	// LeaseUpstreamToken takes the right to refresh an app's upstream token
+	// until leaseUntil, unless another node holds it (ok false).
+	LeaseUpstreamToken(ctx context.Context, appID string, now, leaseUntil time.Time) (ok bool, err error)
+	// PutUpstreamToken stores a fresh upstream token and ends the lease.
+	PutUpstreamToken(ctx context.Context, t *UpstreamToken) error
+
 	// PutAccessToken stores a /cgi-bin access token (by its hash) and makes
 	// every older token of the same app and kind expire by retireAt at the
 	// latest (WeChat's five-minute overlap).
@@ -147,6 +165,11 @@ type Reader interface {
 	PushAttempts(ctx context.Context, f PushLogFilter) ([]*PushAttempt, error)
 
 	Media(ctx context.Context, id string) (*Media, error)
+
+	// DueUpstreamSends lists due outbound jobs (see ClaimUpstreamSends).
+	DueUpstreamSends(ctx context.Context, now time.Time, limit int) ([]*UpstreamSend, error)
+	// UpstreamToken reads a connected app's shared access token.
+	UpstreamToken(ctx context.Context, appID string) (*UpstreamToken, error)
 
 	// AccessToken finds a token by its hash; expired ones are not found.
 	AccessToken(ctx context.Context, hash string, now time.Time) (*AccessToken, error)

@@ -75,6 +75,15 @@ func TestQuick(t *testing.T) {
 			positive("pushes_per_s")
 			positive("ceiling_round_trips_per_s")
 			positive("delivered_logged")
+		case "connect":
+			positive("pushes_per_s")
+			positive("answer_p99_ms")
+			positive("ceiling_http_round_trips_per_s")
+			positive("ceiling_db_single_commits_per_s")
+			positive("server_cpu_us_per_push")
+			if res.Metrics["errors"] != 0 {
+				t.Errorf("connect: %v pushes not answered success", res.Metrics["errors"])
+			}
 		case "crowd":
 			// A step was measured (whether it passed is a timing).
 			if len(res.Table) < 2 || len(res.Latency) == 0 {
@@ -82,7 +91,7 @@ func TestQuick(t *testing.T) {
 			}
 		}
 	}
-	want := map[string]int{"e2e": 1, "ingest": 1, "conns": 1, "push": 2, "crowd": 1}
+	want := map[string]int{"e2e": 1, "ingest": 1, "conns": 1, "push": 2, "crowd": 1, "connect": 1}
 	if os.Getenv("KEFU_TEST_POSTGRES") != "" {
 		want["ingest"] = 2
 	}

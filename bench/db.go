@@ -121,7 +121,11 @@ func (r *run) measureDB(ctx context.Context, eng string, convs int, d time.Durat
 	var s *scratchDB
 	var err error
 	if eng == "sqlite" {
-		s, err = openScratchSQLite(ctx, filepath.Join(r.tmp, "db-ceiling"))
+		// A directory of its own each time: several scenarios measure it.
+		var dir string
+		if dir, err = os.MkdirTemp(r.tmp, "db-ceiling-"); err == nil {
+			s, err = openScratchSQLite(ctx, dir)
+		}
 	} else {
 		s, err = openScratchPostgres(ctx, r.cfg.PostgresDSN)
 	}

@@ -16,6 +16,9 @@ type IdentifyRequest struct {
 	Verified   bool   // the host site signed the identity
 	SDKVersion string
 	Name       string
+	// OpenID is the customer's real openid, for a connected app only (see
+	// kefu.Upstream); otherwise Kefu makes one up.
+	OpenID string
 }
 
 // Identify finds or creates a customer and their conversation. It pushes
@@ -31,8 +34,23 @@ func (e *Engine) Identify(ctx context.Context, req IdentifyRequest) (*kefu.Custo
 	if len(req.SDKVersion) > 32 || len(req.Name) > 128 {
 		return nil, nil, kefu.Errorf(kefu.EINVALID, "sdk version or name is too long")
 	}
-	if _, err := e.App(ctx, req.AppID); err != nil {
+	app, err := e.App(ctx, req.AppID)
+	if err != nil {
 		return nil, nil, err
+	}
+	openID := NewOpenID()
+	if req.OpenID != "" {
+		if !app.Connected() {
+			return nil, nil, kefu.Errorf(kefu.EINVALID, "only the customers of a connected mini program come with their own openid")
+		}
+		if len(req.OpenID) > 64 {
+			return nil, nil, kefu.Errorf(kefu.EINVALID, "an openid is at most 64 characters")
+		}
+		openID = req.OpenID
+	} else if app.Connected() && req.Channel == kefu.ChannelMiniProgram {
+		// WeChat's users of a connected mini program come through
+		// WeChat's pushes; a made-up openid there would be sent to WeChat.
+		return nil, nil, kefu.Errorf(kefu.EINVALID, "this mini program is connected to WeChat: its users write from WeChat, not from a simulator")
 	}
 	// Most calls find everything as it was: answer them without a write.
 	if cust, err := e.store.CustomerByExternalID(ctx, req.AppID, req.Channel, req.ExternalID); err == nil &&
@@ -43,14 +61,14 @@ func (e *Engine) Identify(ctx context.Context, req IdentifyRequest) (*kefu.Custo
 	}
 	var cust *kefu.Customer
 	var c *kefu.Conversation
-	err := e.store.Update(ctx, func(tx kefu.Tx) error {
+	err = e.store.Update(ctx, func(tx kefu.Tx) error {
 		cust, c = nil, nil
 		now := e.now()
 		var err error
 		cust, err = tx.CustomerByExternalID(ctx, req.AppID, req.Channel, req.ExternalID)
 		switch {
 		case errors.Is(err, kefu.ErrNotFound):
-			cust = &kefu.Customer{AppID: req.AppID, OpenID: NewOpenID(), Channel: req.Channel, SDKVersion: req.SDKVersion,
+			cust = &kefu.Customer{AppID: req.AppID, OpenID: openID, Channel: req.Channel, SDKVersion: req.SDKVersion,
 				ExternalID: req.ExternalID, Verified: req.Verified, Name: req.Name, CreatedAt: now}
 			if err := tx.CreateCustomer(ctx, cust); err != nil {
 				return err
@@ -92,22 +110,30 @@ func (e *Engine) app(ctx context.Context, id string) (*kefu.App, error) {
 // 1000 bytes) is pushed to the developer — never shown to agents — and the
 // 2-messages-in-a-minute reply quota opens.
 func (e *Engine) Enter(ctx context.Context, conversationID int64, sessionFrom string, card *kefu.MessageCard) (*kefu.Message, error) {
+	ev, _, err := e.enter(ctx, conversationID, sessionFrom, card, "")
+	return ev, err
+}
+
+// enter is Enter, idempotent by clientMsgID when it is set: a repeated one
+// changes nothing and returns the first event with dup true.
+func (e *Engine) enter(ctx context.Context, conversationID int64, sessionFrom string, card *kefu.MessageCard, clientMsgID string) (*kefu.Message, bool, error) {
 	if err := validateCard(card); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	ref, err := e.conversationRef(ctx, conversationID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	app, err := e.App(ctx, ref.appID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	sessionFrom = kefu.TruncateUTF8(sessionFrom, kefu.MaxSessionFromBytes)
 	var c *kefu.Conversation
 	var ev *kefu.Message
-	var expired bool
+	var expired, dup bool
 	err = e.store.Update(ctx, func(tx kefu.Tx) error {
+		dup = false
 		now := e.now()
 		var err error
 		if c, err = tx.LockConversation(ctx, conversationID); err != nil {
@@ -116,16 +142,19 @@ func (e *Engine) Enter(ctx context.Context, conversationID int64, sessionFrom st
 		if expired, err = e.expireIfDue(ctx, tx, c, now); err != nil {
 			return err
 		}
-		c.SessionFrom, c.Card = sessionFrom, card
-		c.Quota = c.Quota.Reset(kefu.ActionEnter, now)
-		ev = &kefu.Message{Sender: kefu.SenderUser, Kind: kefu.KindEvent, Phase: c.State, CreatedAt: now,
+		ev = &kefu.Message{Sender: kefu.SenderUser, Kind: kefu.KindEvent, Phase: c.State, CreatedAt: now, ClientMsgID: clientMsgID,
 			Event: &kefu.Event{Event: kefu.EventUserEnterTempSession, SessionFrom: sessionFrom, Card: card}}
 		if app.Push.URL != "" {
 			ev.Push = kefu.PushPending
 		}
-		if ev, _, err = tx.AppendMessage(ctx, c, ev); err != nil {
+		if ev, dup, err = tx.AppendMessage(ctx, c, ev); err != nil || dup {
+			if dup && expired {
+				return tx.SaveConversation(ctx, c)
+			}
 			return err
 		}
+		c.SessionFrom, c.Card = sessionFrom, card
+		c.Quota = c.Quota.Reset(kefu.ActionEnter, now)
 		if app.Push.URL != "" {
 			if err := tx.EnqueuePush(ctx, &kefu.PushJob{AppID: app.ID, ConversationID: c.ID, MessageID: ev.ID, NextAt: now, CreatedAt: now}); err != nil {
 				return err
@@ -135,16 +164,19 @@ func (e *Engine) Enter(ctx context.Context, conversationID int64, sessionFrom st
 		return tx.SaveConversation(ctx, c)
 	})
 	if err != nil {
-		return nil, err
-	}
-	if app.Push.URL != "" {
-		e.wakePusher()
+		return nil, false, err
 	}
 	if expired {
 		e.kickRouter()
 	}
+	if dup {
+		return ev, true, nil
+	}
+	if app.Push.URL != "" {
+		e.wakePusher()
+	}
 	e.publishConversation(c)
-	return ev, nil
+	return ev, false, nil
 }
 
 // OpenRequest is Identify and Enter in one: a customer opening the chat.

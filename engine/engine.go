@@ -66,6 +66,8 @@ type Engine struct {
 	wakeMu sync.Mutex
 	wake   []func() // called after a push job is enqueued
 	kick   chan struct{}
+
+	upstream upstreamHooks
 }
 
 // New returns an engine. Zero Config fields take their defaults.
@@ -140,6 +142,7 @@ type Event struct {
 	Typing         *Typing            `json:"typing,omitempty"`
 	Agent          *kefu.Agent        `json:"agent,omitempty"`
 	Push           *PushUpdate        `json:"push,omitempty"`
+	Upstream       *UpstreamUpdate    `json:"upstream,omitempty"`
 }
 
 // Event types.
@@ -149,6 +152,7 @@ const (
 	EventTyping       = "typing"       // someone is typing (Typing)
 	EventAgent        = "agent"        // an agent's status or load changed (Agent)
 	EventPush         = "push"         // a push try finished (Push)
+	EventUpstream     = "upstream"     // a message's delivery to WeChat changed (Upstream)
 	EventApp          = "app"          // an app was added (AppID); on AgentsTopic
 )
 
@@ -206,6 +210,7 @@ func (e *Engine) publish(ev *Event) {
 func (ev *Event) snapshot() *Event {
 	cp := *ev
 	cp.Message, cp.Conversation, cp.Typing, cp.Push = clone(ev.Message), clone(ev.Conversation), clone(ev.Typing), clone(ev.Push)
+	cp.Upstream = clone(ev.Upstream)
 	if cp.Agent = clone(ev.Agent); cp.Agent != nil {
 		cp.Agent.PasswordHash = "" // as in the JSON
 	}

@@ -65,6 +65,13 @@ func (e *Engine) Send(ctx context.Context, req SendRequest) (*kefu.Message, erro
 	if err != nil {
 		return nil, err
 	}
+	app, err := e.App(ctx, ref.appID)
+	if err != nil {
+		return nil, err
+	}
+	// A connected customer's messages go to WeChat's send API (see
+	// upstream.go), which holds every sender to the reply quota.
+	upstream := app.Connected() && cust.Channel == kefu.ChannelMiniProgram && !m.Internal
 	if !m.Internal {
 		if err := kefu.AllowedOn(m.Kind, cust.Channel, cust.SDKVersion); err != nil {
 			return nil, err
@@ -105,7 +112,7 @@ func (e *Engine) Send(ctx context.Context, req SendRequest) (*kefu.Message, erro
 			}
 			return err
 		}
-		if req.Sender == kefu.SenderDeveloper {
+		if req.Sender == kefu.SenderDeveloper || upstream {
 			if c.Quota, err = c.Quota.Use(now); err != nil {
 				return err
 			}
@@ -119,8 +126,16 @@ func (e *Engine) Send(ctx context.Context, req SendRequest) (*kefu.Message, erro
 				return kefu.Errorf(kefu.ERATE, "at most one message every %s from here: wait a moment", req.RateEvery)
 			}
 		}
+		if upstream {
+			msg.Upstream = &kefu.UpstreamStatus{State: kefu.UpstreamPending}
+		}
 		if stored, dup, err = tx.AppendMessage(ctx, c, &msg); err != nil || dup {
 			return err
+		}
+		if upstream {
+			if err := enqueueUpstream(ctx, tx, c, stored, now); err != nil {
+				return err
+			}
 		}
 		if c.State != kefu.StateDeveloper && !msg.Internal {
 			c.LastActivityAt = now
@@ -138,6 +153,9 @@ func (e *Engine) Send(ctx context.Context, req SendRequest) (*kefu.Message, erro
 	if expired {
 		e.kickRouter()
 	}
+	if upstream && !dup {
+		e.wakeUpstream()
+	}
 	if !dup {
 		who := kefu.SenderAgent
 		if req.Sender == kefu.SenderDeveloper {
@@ -145,6 +163,7 @@ func (e *Engine) Send(ctx context.Context, req SendRequest) (*kefu.Message, erro
 		}
 		if !stored.Internal && e.typing.clear(c.ID, who) {
 			e.publish(&Event{Type: EventTyping, AppID: c.AppID, ConversationID: c.ID, TeamID: c.TeamID, Typing: &Typing{Who: who, On: false}})
+			e.upstream.typed(c, who, false)
 		}
 	}
 	// A repeated send is published again, as in Receive: the first try's

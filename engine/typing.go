@@ -68,6 +68,7 @@ func (e *Engine) Typing(ctx context.Context, c *kefu.Conversation, who kefu.Send
 		return
 	}
 	e.publish(&Event{Type: EventTyping, AppID: c.AppID, ConversationID: c.ID, TeamID: c.TeamID, Typing: ev})
+	e.upstream.typed(c, who, on)
 }
 
 // DeveloperTyping applies /cgi-bin/message/custom/typing's rules: typing

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/bus"
+	"github.com/kefuhq/kefu/connector"
 	"github.com/kefuhq/kefu/engine"
 	"github.com/kefuhq/kefu/httpapi"
 	"github.com/kefuhq/kefu/push"
@@ -50,6 +51,12 @@ type Config struct {
 	// DefaultReadTimeout), so a body trickled a byte at a time cannot hold
 	// a connection forever. WebSockets are not bound by it once upgraded.
 	ReadTimeout time.Duration
+
+	// Connect tunes the connection to real mini programs (package connector).
+	Connect connector.Config
+	// TLSCert and TLSKey, when both set, make the node serve HTTPS (WeChat
+	// pushes only to https URLs) from these PEM files.
+	TLSCert, TLSKey string
 }
 
 // DefaultReadTimeout is how long a client has to send a whole request: a
@@ -65,6 +72,8 @@ type Node struct {
 	Pusher *push.Worker
 	HTTP   *httpapi.Server
 	Demo   *Demo // what the first start created, if anything
+	// Connector serves /connect/{appid} and sends to connected customers.
+	Connector *connector.Connector
 
 	ln     net.Listener
 	srv    *http.Server
@@ -96,7 +105,11 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	if cfg.PublicURL == "" {
-		cfg.PublicURL = "http://" + ln.Addr().String()
+		scheme := "http://"
+		if cfg.TLSCert != "" && cfg.TLSKey != "" {
+			scheme = "https://"
+		}
+		cfg.PublicURL = scheme + ln.Addr().String()
 	}
 	n := &Node{cfg: cfg, ln: ln}
 	if err := n.open(ctx); err != nil {
@@ -139,6 +152,7 @@ func (n *Node) open(ctx context.Context) error {
 	pcfg := cfg.Push
 	pcfg.PublicURL = cfg.PublicURL
 	n.Pusher = push.New(n.Engine, pcfg, cfg.Log.With("part", "push"))
+	n.Connector = connector.New(n.Engine, cfg.Connect, cfg.Log.With("part", "connect"))
 	hcfg := cfg.HTTP
 	hcfg.PublicURL = cfg.PublicURL
 	n.HTTP = httpapi.New(httpapi.Deps{Engine: n.Engine, Bus: n.Bus, Log: cfg.Log.With("part", "http"), Key: key,
@@ -184,19 +198,29 @@ func (n *Node) Addr() net.Addr { return n.ln.Addr() }
 func (n *Node) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
-	handler := n.HTTP.Handler()
+	root := http.NewServeMux()
+	root.Handle(connector.Path, n.Connector)
+	root.Handle("/", n.HTTP.Handler())
+	var handler http.Handler = root
 	if n.Demo != nil {
 		handler = n.Demo.wrap(handler)
 	}
 	n.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: n.cfg.ReadTimeout, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(n.cfg.Log.Handler(), slog.LevelWarn)}
-	n.wg.Add(4)
+	n.wg.Add(5)
 	go func() { defer n.wg.Done(); n.Engine.Run(ctx) }()
 	go func() { defer n.wg.Done(); n.HTTP.Run(ctx) }()
 	go func() { defer n.wg.Done(); n.Pusher.Run(ctx) }()
+	go func() { defer n.wg.Done(); n.Connector.Run(ctx) }()
 	go func() {
 		defer n.wg.Done()
-		if err := n.srv.Serve(n.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		var err error
+		if n.cfg.TLSCert != "" && n.cfg.TLSKey != "" {
+			err = n.srv.ServeTLS(n.ln, n.cfg.TLSCert, n.cfg.TLSKey)
+		} else {
+			err = n.srv.Serve(n.ln)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
 			n.cfg.Log.Error("http server stopped", "err", err)
 		}
 	}()

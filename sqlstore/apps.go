@@ -9,16 +9,22 @@ import (
 )
 
 const appColumns = `id, original_id, name, secret, identity_secret, push_url, push_token, push_aes_key,
-	push_prev_aes_key, push_mode, push_format, widget_origins, created_at`
+	push_prev_aes_key, push_mode, push_format, widget_origins, upstream_url, upstream_token, upstream_aes_key,
+	upstream_mode, upstream_format, created_at`
 
 func scanApp(s scanner) (*kefu.App, error) {
 	var a kefu.App
 	var origins string
 	var created int64
+	var up kefu.Upstream
 	err := s.Scan(&a.ID, &a.OriginalID, &a.Name, &a.Secret, &a.IdentitySecret, &a.Push.URL, &a.Push.Token,
-		&a.Push.EncodingAESKey, &a.Push.PreviousAESKey, &a.Push.Mode, &a.Push.Format, &origins, &created)
+		&a.Push.EncodingAESKey, &a.Push.PreviousAESKey, &a.Push.Mode, &a.Push.Format, &origins,
+		&up.BaseURL, &up.Token, &up.EncodingAESKey, &up.Mode, &up.Format, &created)
 	if err != nil {
 		return nil, err
+	}
+	if up.BaseURL != "" {
+		a.Upstream = &up
 	}
 	if err := json.Unmarshal([]byte(origins), &a.WidgetOrigins); err != nil {
 		return nil, fmt.Errorf("widget origins: %w", err)
@@ -32,8 +38,12 @@ func appArgs(a *kefu.App) []any {
 	if a.WidgetOrigins == nil {
 		origins = []byte("[]")
 	}
+	var up kefu.Upstream
+	if a.Upstream != nil {
+		up = *a.Upstream
+	}
 	return []any{a.OriginalID, a.Name, a.Secret, a.IdentitySecret, a.Push.URL, a.Push.Token, a.Push.EncodingAESKey,
-		a.Push.PreviousAESKey, a.Push.Mode, a.Push.Format, string(origins)}
+		a.Push.PreviousAESKey, a.Push.Mode, a.Push.Format, string(origins), up.BaseURL, up.Token, up.EncodingAESKey, up.Mode, up.Format}
 }
 
 // App reads an app by its appid.
@@ -63,7 +73,7 @@ func (r *reader) Apps(ctx context.Context) ([]*kefu.App, error) {
 func (t *txn) CreateApp(ctx context.Context, a *kefu.App) error {
 	args := append([]any{a.ID}, appArgs(a)...)
 	args = append(args, ms(a.CreatedAt))
-	_, err := t.exec(ctx, `INSERT INTO apps (`+appColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	_, err := t.exec(ctx, `INSERT INTO apps (`+appColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return kefu.Errorf(kefu.ECONFLICT, "an app with this appid or original id already exists")
@@ -77,8 +87,8 @@ func (t *txn) CreateApp(ctx context.Context, a *kefu.App) error {
 func (t *txn) SaveApp(ctx context.Context, a *kefu.App) error {
 	args := append(appArgs(a), a.ID)
 	res, err := t.exec(ctx, `UPDATE apps SET original_id = ?, name = ?, secret = ?, identity_secret = ?, push_url = ?,
-		push_token = ?, push_aes_key = ?, push_prev_aes_key = ?, push_mode = ?, push_format = ?, widget_origins = ?
-		WHERE id = ?`, args...)
+		push_token = ?, push_aes_key = ?, push_prev_aes_key = ?, push_mode = ?, push_format = ?, widget_origins = ?,
+		upstream_url = ?, upstream_token = ?, upstream_aes_key = ?, upstream_mode = ?, upstream_format = ? WHERE id = ?`, args...)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return kefu.Errorf(kefu.ECONFLICT, "another app already has this original id")

@@ -11,16 +11,21 @@ import (
 	"github.com/kefuhq/kefu"
 )
 
-const messageColumns = `id, conversation_id, seq, client_msg_id, sender, agent_id, kind, internal, phase, push, source, body, created_at`
+const messageColumns = `id, conversation_id, seq, client_msg_id, sender, agent_id, kind, internal, phase, push, source, body, created_at,
+	upstream_state, upstream_errcode, upstream_error`
 
 func scanMessage(s scanner) (*kefu.Message, error) {
 	var m kefu.Message
 	var body string
 	var created int64
+	var up kefu.UpstreamStatus
 	err := s.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.ClientMsgID, &m.Sender, &m.AgentID, &m.Kind, &m.Internal,
-		&m.Phase, &m.Push, &m.Source, &body, &created)
+		&m.Phase, &m.Push, &m.Source, &body, &created, &up.State, &up.ErrCode, &up.Error)
 	if err != nil {
 		return nil, err
+	}
+	if up.State != "" {
+		m.Upstream = &up
 	}
 	m.CreatedAt = fromMS(created)
 	if err := decodeBody(&m, []byte(body)); err != nil {
@@ -80,11 +85,16 @@ func (t *txn) AppendMessage(ctx context.Context, c *kefu.Conversation, m *kefu.M
 	}
 	m.ConversationID = c.ID
 	m.Seq = c.LastSeq + 1
+	var up kefu.UpstreamStatus
+	if m.Upstream != nil {
+		up = *m.Upstream
+	}
 	err = t.queryRow(ctx, `INSERT INTO messages (conversation_id, seq, client_msg_id, sender, agent_id, kind, internal, phase,
-		push, source, body, search_text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		push, source, body, search_text, created_at, upstream_state, upstream_errcode, upstream_error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING RETURNING id`,
 		m.ConversationID, m.Seq, m.ClientMsgID, m.Sender, m.AgentID, m.Kind, m.Internal, m.Phase, m.Push, m.Source,
-		body, searchText(m), ms(m.CreatedAt)).Scan(&m.ID)
+		body, searchText(m), ms(m.CreatedAt), up.State, up.ErrCode, up.Error).Scan(&m.ID)
 	if err == nil {
 		c.LastSeq = m.Seq
 		m.MsgID = kefu.MsgIDBase + m.ID

@@ -30,6 +30,7 @@ type Client struct {
 	hc            *http.Client
 	stable        bool
 	now           func() time.Time
+	source        TokenSource // replaces the cache below when set
 
 	mu        sync.Mutex
 	token     string
@@ -119,6 +120,12 @@ func (c *Client) AccessToken(ctx context.Context) (string, error) {
 // still the cached one, is dropped first, so that many calls failing with
 // the same token cause one refresh.
 func (c *Client) accessToken(ctx context.Context, rejected string) (string, error) {
+	if c.source != nil {
+		if rejected != "" {
+			return c.source.Refresh(ctx, rejected)
+		}
+		return c.source.Token(ctx)
+	}
 	for {
 		c.mu.Lock()
 		if rejected != "" && c.token == rejected {

@@ -21,10 +21,18 @@ const appUsage = `Usage: kefu app add|list|set [flags]
 
   add   add a mini program: --appid --original-id --secret [--name]
         [--push-url --token --aes-key --mode --format]
+        [--connect --upstream-token --upstream-aes-key --upstream-mode
+         --upstream-format --upstream-url]
   list  list mini programs
   set   change one: --appid and the flags to change
 
 A push URL is verified with WeChat's handshake before it is saved.
+
+--connect connects Kefu to a real mini program (see docs/connect.md):
+--appid, --original-id and --secret are its real AppID, gh_ id and
+AppSecret; the --upstream-* flags are what you set on WeChat's console
+(消息推送), where you paste the URL this command prints as the push URL.
+--push-url is then the relay to your own backend (optional).
 `
 
 // appCommand manages apps straight in the store (the server may be running).
@@ -57,6 +65,13 @@ func appCommand(args []string, stdout, stderr io.Writer) int {
 	mode := fs.String("mode", "", "push mode: plaintext, compatible or safe")
 	format := fs.String("format", "", "push format: xml or json")
 	origins := fs.String("widget-origins", "", "comma-separated origins allowed to embed the chat widget")
+	connect := fs.Bool("connect", false, "connect to a real mini program on WeChat (false with set: disconnect)")
+	upURL := fs.String("upstream-url", kefu.DefaultUpstreamURL, "WeChat's API host, for a connected app")
+	upToken := fs.String("upstream-token", "", "the Token set on WeChat's console, for a connected app")
+	upKey := fs.String("upstream-aes-key", "", "the EncodingAESKey set on WeChat's console (\"generate\" makes one)")
+	upMode := fs.String("upstream-mode", "safe", "the console's encryption mode: plaintext, compatible or safe")
+	upFormat := fs.String("upstream-format", "json", "the console's data format: xml or json")
+	publicURL := fs.String("public-url", env("KEFU_PUBLIC_URL", ""), "Kefu's public https URL, to print the push URL of a connected app (env KEFU_PUBLIC_URL)")
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
@@ -77,6 +92,9 @@ func appCommand(args []string, stdout, stderr io.Writer) int {
 	if *aesKey == "generate" {
 		*aesKey = engine.NewAlnum(43)
 	}
+	if *upKey == "generate" {
+		*upKey = engine.NewAlnum(43)
+	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	apply := func(a *kefu.App) {
@@ -91,6 +109,42 @@ func appCommand(args []string, stdout, stderr io.Writer) int {
 				apply()
 			}
 		}
+		if set["connect"] && !*connect {
+			a.Upstream = nil
+			return
+		}
+		if set["connect"] && a.Upstream == nil {
+			a.Upstream = &kefu.Upstream{BaseURL: *upURL, Token: *upToken, EncodingAESKey: *upKey,
+				Mode: kefu.PushMode(*upMode), Format: kefu.PushFormat(*upFormat)}
+			return
+		}
+		if a.Upstream != nil {
+			for flagName, apply := range map[string]func(){
+				"upstream-url": func() { a.Upstream.BaseURL = *upURL }, "upstream-token": func() { a.Upstream.Token = *upToken },
+				"upstream-aes-key": func() { a.Upstream.EncodingAESKey = *upKey },
+				"upstream-mode":    func() { a.Upstream.Mode = kefu.PushMode(*upMode) },
+				"upstream-format":  func() { a.Upstream.Format = kefu.PushFormat(*upFormat) },
+			} {
+				if set[flagName] {
+					apply()
+				}
+			}
+		}
+	}
+	printConnect := func(a *kefu.App) {
+		if a.Upstream == nil {
+			return
+		}
+		base := strings.TrimRight(*publicURL, "/")
+		if base == "" {
+			base = "https://<kefu>"
+		}
+		fmt.Fprintf(stdout, "Connected. On WeChat's console (开发管理 → 开发设置 → 消息推送) set:\n")
+		fmt.Fprintf(stdout, "  URL             %s\n  Token           %s\n", base+"/connect/"+a.ID, a.Upstream.Token)
+		if a.Upstream.EncodingAESKey != "" {
+			fmt.Fprintf(stdout, "  EncodingAESKey  %s\n", a.Upstream.EncodingAESKey)
+		}
+		fmt.Fprintf(stdout, "  mode            %s\n  format          %s\n", a.Upstream.Mode, a.Upstream.Format)
 	}
 	switch sub {
 	case "add":
@@ -102,6 +156,7 @@ func appCommand(args []string, stdout, stderr io.Writer) int {
 			if set["aes-key"] {
 				fmt.Fprintf(stdout, "EncodingAESKey: %s\n", a.Push.EncodingAESKey)
 			}
+			printConnect(a)
 		}
 	case "set":
 		var a *kefu.App
@@ -114,14 +169,19 @@ func appCommand(args []string, stdout, stderr io.Writer) int {
 		apply(a)
 		if err = eng.SaveApp(ctx, a); err == nil {
 			fmt.Fprintf(stdout, "saved %s\n", a.ID)
+			printConnect(a)
 		}
 	case "list":
 		var apps []*kefu.App
 		if apps, err = store.Apps(ctx); err == nil {
 			tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "APPID\tORIGINAL ID\tNAME\tPUSH URL\tMODE\tFORMAT")
+			fmt.Fprintln(tw, "APPID\tORIGINAL ID\tNAME\tPUSH URL\tMODE\tFORMAT\tCONNECTED TO")
 			for _, a := range apps {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.OriginalID, a.Name, orDash(a.Push.URL), a.Push.Mode, a.Push.Format)
+				up := "-"
+				if a.Upstream != nil {
+					up = a.Upstream.BaseURL
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.OriginalID, a.Name, orDash(a.Push.URL), a.Push.Mode, a.Push.Format, up)
 			}
 			tw.Flush()
 		}

@@ -63,3 +63,31 @@ func TestAppCommand(t *testing.T) {
 		t.Errorf("unknown subcommand: exit %d %s", code, errs)
 	}
 }
+
+// TestAppAddConnect adds a connected app from the command line and prints
+// what to paste into WeChat's console; --connect=false disconnects it.
+func TestAppAddConnect(t *testing.T) {
+	data := t.TempDir()
+	code, out, errs := kefuRun("app", "add", "--data", data, "--appid", "wxcmdconnect00000001", "--original-id", "gh_cmdconnect1",
+		"--secret", "0123456789abcdef0123", "--connect", "--upstream-token", "consoletoken", "--upstream-aes-key", "generate",
+		"--upstream-mode", "safe", "--upstream-format", "xml", "--public-url", "https://kefu.example")
+	if code != 0 || !strings.Contains(out, "https://kefu.example/connect/wxcmdconnect00000001") || !strings.Contains(out, "consoletoken") ||
+		!strings.Contains(out, "EncodingAESKey") {
+		t.Fatalf("add --connect: exit %d\n%s%s", code, out, errs)
+	}
+	code, _, errs = kefuRun("app", "add", "--data", data, "--appid", "wxcmdconnect00000002", "--original-id", "gh_cmdconnect2",
+		"--secret", "0123456789abcdef0123", "--connect", "--upstream-mode", "safe")
+	if code == 0 || !strings.Contains(errs, "upstream token") {
+		t.Fatalf("a connected app without the console's token: exit %d %s", code, errs)
+	}
+	code, out, _ = kefuRun("app", "list", "--data", data)
+	if code != 0 || !strings.Contains(out, "https://api.weixin.qq.com") {
+		t.Fatalf("list does not show the connection: exit %d\n%s", code, out)
+	}
+	if code, _, errs = kefuRun("app", "set", "--data", data, "--appid", "wxcmdconnect00000001", "--connect=false"); code != 0 {
+		t.Fatalf("disconnect: exit %d %s", code, errs)
+	}
+	if _, out, _ = kefuRun("app", "list", "--data", data); strings.Contains(out, "api.weixin.qq.com") {
+		t.Fatalf("still connected after --connect=false:\n%s", out)
+	}
+}

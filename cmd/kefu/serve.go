@@ -68,6 +68,8 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 	pushRetry := fs.Duration("push-retry-delay", envDuration("KEFU_PUSH_RETRY_DELAY", time.Second), "pause before a push is tried again (env KEFU_PUSH_RETRY_DELAY)")
 	presence := fs.Duration("presence-grace", envDuration("KEFU_PRESENCE_GRACE", time.Minute), "how long an agent may be without a workspace connection before going offline (env KEFU_PRESENCE_GRACE)")
 	secure := fs.Bool("secure-cookies", envBool("KEFU_SECURE_COOKIES", false), "mark cookies Secure; set when served over HTTPS (env KEFU_SECURE_COOKIES)")
+	tlsCert := fs.String("tls-cert", env("KEFU_TLS_CERT", ""), "PEM certificate (chain) to serve HTTPS with; WeChat pushes only to https URLs (env KEFU_TLS_CERT)")
+	tlsKey := fs.String("tls-key", env("KEFU_TLS_KEY", ""), "PEM private key of --tls-cert (env KEFU_TLS_KEY)")
 	logFormat := fs.String("log-format", env("KEFU_LOG_FORMAT", "text"), "log format: text or json (env KEFU_LOG_FORMAT)")
 	logLevel := fs.String("log-level", env("KEFU_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env KEFU_LOG_LEVEL)")
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
@@ -75,6 +77,10 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		return usageError(fs, fmt.Errorf("unexpected argument %q", fs.Arg(0)), stderr)
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		fmt.Fprintf(stderr, "kefu serve: --tls-cert and --tls-key go together\n")
+		return 2
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -93,10 +99,10 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	log := slog.New(h)
 	cfg := node.Config{Addr: *addr, DataDir: sf.data, DB: sf.db, NATS: *natsURL, PublicURL: strings.TrimRight(*public, "/"),
-		Demo: *demo, Log: log}
+		Demo: *demo, Log: log, TLSCert: *tlsCert, TLSKey: *tlsKey}
 	cfg.Engine.SessionTimeout = *timeout
 	cfg.Push.Deadline, cfg.Push.RetryDelay = *pushDeadline, *pushRetry
-	cfg.HTTP.SecureCookies = *secure
+	cfg.HTTP.SecureCookies = *secure || *tlsCert != ""
 	cfg.HTTP.PresenceGrace = *presence
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
