@@ -56,7 +56,7 @@ func pathID(r *http.Request, name, what string) (int64, error) {
 // --- agents -----------------------------------------------------------------
 
 func (s *Server) adminAgents(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
-	agents, err := s.store.Agents(r.Context())
+	agents, err := s.read.Agents(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -130,7 +130,7 @@ func dedupe[T comparable](in []T) []T {
 // app gets more agents than kefu.MaxAgentsPerApp.
 func (s *Server) checkMemberships(ctx context.Context, a *kefu.Agent) error {
 	for _, id := range a.Apps {
-		if _, err := s.store.App(ctx, id); err != nil {
+		if _, err := s.read.App(ctx, id); err != nil {
 			if errors.Is(err, kefu.ErrNotFound) {
 				return kefu.Errorf(kefu.EINVALID, "no app %q", id)
 			}
@@ -138,7 +138,7 @@ func (s *Server) checkMemberships(ctx context.Context, a *kefu.Agent) error {
 		}
 	}
 	for _, id := range a.Teams {
-		if _, err := s.store.Team(ctx, id); err != nil {
+		if _, err := s.read.Team(ctx, id); err != nil {
 			if errors.Is(err, kefu.ErrNotFound) {
 				return kefu.Errorf(kefu.EINVALID, "no team %d", id)
 			}
@@ -148,7 +148,7 @@ func (s *Server) checkMemberships(ctx context.Context, a *kefu.Agent) error {
 	if len(a.Apps) == 0 {
 		return nil
 	}
-	all, err := s.store.Agents(ctx)
+	all, err := s.read.Agents(ctx)
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func (s *Server) adminCreateAgent(w http.ResponseWriter, r *http.Request, _ *kef
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateAgent(ctx, a) }); err != nil {
+	if err := s.eng.CreateAgent(ctx, a); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -220,7 +220,7 @@ func (s *Server) adminEditAgent(w http.ResponseWriter, r *http.Request, admin *k
 		return
 	}
 	ctx := r.Context()
-	cur, err := s.store.Agent(ctx, id)
+	cur, err := s.read.Agent(ctx, id)
 	if err != nil {
 		s.writeError(w, r, notFoundAs(err, "agent"))
 		return
@@ -237,36 +237,7 @@ func (s *Server) adminEditAgent(w http.ResponseWriter, r *http.Request, admin *k
 		s.writeError(w, r, err)
 		return
 	}
-	disabling := false
-	err = s.store.Update(ctx, func(tx kefu.Tx) error {
-		a, err := tx.Agent(ctx, id)
-		if err != nil {
-			return err
-		}
-		disabling = req.Disabled != nil && *req.Disabled && !a.Disabled
-		// Fields the agent or the engine change meanwhile stay theirs.
-		cur.Status, cur.AuthVersion, cur.LastSeenAt, cur.Disabled = a.Status, a.AuthVersion, a.LastSeenAt, a.Disabled
-		if req.Password == nil {
-			cur.PasswordHash = a.PasswordHash
-		}
-		if req.Disabled != nil {
-			cur.Disabled = *req.Disabled
-		}
-		if disabling || req.Password != nil {
-			cur.AuthVersion++ // every session of theirs ends
-		}
-		return tx.SaveAgent(ctx, cur)
-	})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if disabling {
-		err = s.eng.SetStatus(ctx, id, kefu.StatusOffline, true)
-	} else {
-		err = s.eng.SetStatus(ctx, id, cur.Status, false) // tells workspaces the agent changed
-	}
-	if err != nil {
+	if err := s.eng.SaveAgent(ctx, cur, engine.AgentChange{Disabled: req.Disabled, NewPassword: req.Password != nil}); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -281,31 +252,15 @@ func (s *Server) adminSignOutAgent(w http.ResponseWriter, r *http.Request, _ *ke
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.signOutEverywhere(r.Context(), id); err != nil {
+	if err := s.eng.SignOutEverywhere(r.Context(), id); err != nil {
 		s.writeError(w, r, notFoundAs(err, "agent"))
 		return
 	}
 	s.writeAgent(w, r, id, http.StatusOK)
 }
 
-// signOutEverywhere voids every cookie of an agent and sets them offline.
-func (s *Server) signOutEverywhere(ctx context.Context, id int64) error {
-	err := s.store.Update(ctx, func(tx kefu.Tx) error {
-		a, err := tx.Agent(ctx, id)
-		if err != nil {
-			return err
-		}
-		a.AuthVersion++
-		return tx.SaveAgent(ctx, a)
-	})
-	if err != nil {
-		return err
-	}
-	return s.eng.SetStatus(ctx, id, kefu.StatusOffline, true)
-}
-
 func (s *Server) writeAgent(w http.ResponseWriter, r *http.Request, id int64, status int) {
-	a, err := s.store.Agent(r.Context(), id)
+	a, err := s.read.Agent(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -331,12 +286,12 @@ type teamView struct {
 
 func (s *Server) adminTeams(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
 	ctx := r.Context()
-	teams, err := s.store.Teams(ctx)
+	teams, err := s.read.Teams(ctx)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	agents, err := s.store.Agents(ctx)
+	agents, err := s.read.Agents(ctx)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -378,7 +333,7 @@ func (s *Server) adminCreateTeam(w http.ResponseWriter, r *http.Request, _ *kefu
 	}
 	ctx := r.Context()
 	t := &kefu.Team{Name: req.Name, CreatedAt: s.clock.Now()}
-	if err := s.store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateTeam(ctx, t) }); err != nil {
+	if err := s.eng.CreateTeam(ctx, t); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -401,15 +356,7 @@ func (s *Server) adminRenameTeam(w http.ResponseWriter, r *http.Request, _ *kefu
 		return
 	}
 	ctx := r.Context()
-	var t *kefu.Team
-	err = s.store.Update(ctx, func(tx kefu.Tx) error {
-		var err error
-		if t, err = tx.Team(ctx, id); err != nil {
-			return err
-		}
-		t.Name = req.Name
-		return tx.SaveTeam(ctx, t)
-	})
+	t, err := s.eng.RenameTeam(ctx, id, req.Name)
 	if err != nil {
 		s.writeError(w, r, notFoundAs(err, "team"))
 		return
@@ -434,7 +381,7 @@ func (s *Server) adminDeleteTeam(w http.ResponseWriter, r *http.Request, _ *kefu
 // --- routing rules ----------------------------------------------------------
 
 func (s *Server) adminApp(w http.ResponseWriter, r *http.Request) (*kefu.App, bool) {
-	app, err := s.store.App(r.Context(), r.PathValue("appid"))
+	app, err := s.read.App(r.Context(), r.PathValue("appid"))
 	if err != nil {
 		s.writeError(w, r, notFoundAs(err, "app"))
 		return nil, false
@@ -450,7 +397,7 @@ func (s *Server) adminRouting(w http.ResponseWriter, r *http.Request, _ *kefu.Ag
 
 // writeRouting answers an app's routing rules.
 func (s *Server) writeRouting(w http.ResponseWriter, r *http.Request, appID string) {
-	rules, err := s.store.RoutingRules(r.Context(), appID)
+	rules, err := s.read.RoutingRules(r.Context(), appID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -481,7 +428,7 @@ func (s *Server) adminSetRouting(w http.ResponseWriter, r *http.Request, _ *kefu
 		s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "at most 100 routing rules per app"))
 		return
 	}
-	teams, err := s.store.Teams(ctx)
+	teams, err := s.read.Teams(ctx)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -502,7 +449,7 @@ func (s *Server) adminSetRouting(w http.ResponseWriter, r *http.Request, _ *kefu
 			return
 		}
 	}
-	if err := s.store.Update(ctx, func(tx kefu.Tx) error { return tx.SetRoutingRules(ctx, app.ID, req.Rules) }); err != nil {
+	if err := s.eng.SetRoutingRules(ctx, app.ID, req.Rules); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -533,12 +480,12 @@ func appView(a *kefu.App, agents []*kefu.Agent) adminAppView {
 
 func (s *Server) adminApps(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
 	ctx := r.Context()
-	apps, err := s.store.Apps(ctx)
+	apps, err := s.read.Apps(ctx)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	agents, err := s.store.Agents(ctx)
+	agents, err := s.read.Agents(ctx)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -639,12 +586,12 @@ func (s *Server) adminEditApp(w http.ResponseWriter, r *http.Request, _ *kefu.Ag
 
 func (s *Server) writeApp(w http.ResponseWriter, r *http.Request, id string, status int) {
 	ctx := r.Context()
-	a, err := s.store.App(ctx, id)
+	a, err := s.read.App(ctx, id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	agents, err := s.store.Agents(ctx)
+	agents, err := s.read.Agents(ctx)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -708,7 +655,7 @@ func (s *Server) adminPushAttempts(w http.ResponseWriter, r *http.Request, _ *ke
 		limit = 50
 	}
 	f.Limit = int(limit) + 1 // one more says whether there is a next page
-	attempts, err := s.store.PushAttempts(ctx, f)
+	attempts, err := s.read.PushAttempts(ctx, f)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -721,7 +668,7 @@ func (s *Server) adminPushAttempts(w http.ResponseWriter, r *http.Request, _ *ke
 	for _, a := range attempts {
 		app, ok := apps[a.AppID]
 		if !ok {
-			app, _ = s.store.App(ctx, a.AppID)
+			app, _ = s.read.App(ctx, a.AppID)
 			apps[a.AppID] = app
 		}
 		redactAttempt(a, app)

@@ -208,13 +208,6 @@ func (s *Server) withAccessToken(call cgiCall, h cgiHandler) http.HandlerFunc {
 	}
 }
 
-// Access token rules (WeChat's): two hours of life, and a new token leaves
-// the previous ones of its kind five more minutes.
-const (
-	accessTokenLifetime = 7200 * time.Second
-	accessTokenOverlap  = 5 * time.Minute
-)
-
 // accessTokenOf computes the token of a stored nonce. Tokens are never
 // stored: only their hash is, so a stolen database holds no usable token.
 func (s *Server) accessTokenOf(nonce string) string {
@@ -232,7 +225,7 @@ func (s *Server) checkAccessToken(ctx context.Context, tok string) (string, erro
 	}
 	// Look up expired rows too (a zero time expires nothing), to tell a
 	// token that ran out from one that never was.
-	at, err := s.store.AccessToken(ctx, accessTokenHash(tok), time.Time{})
+	at, err := s.read.AccessToken(ctx, accessTokenHash(tok), time.Time{})
 	if errors.Is(err, kefu.ErrNotFound) {
 		return "", cgiError(wechat.CodeInvalidCredential, "")
 	}
@@ -240,7 +233,7 @@ func (s *Server) checkAccessToken(ctx context.Context, tok string) (string, erro
 		return "", err
 	}
 	if now := s.clock.Now(); !now.Before(at.ExpiresAt) {
-		latest, err := s.store.LatestAccessToken(ctx, at.AppID, at.Stable, time.Time{})
+		latest, err := s.read.LatestAccessToken(ctx, at.AppID, at.Stable, time.Time{})
 		if err != nil && !errors.Is(err, kefu.ErrNotFound) {
 			return "", err
 		}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/engine"
 	"github.com/kefuhq/kefu/wechat"
 )
 
@@ -25,7 +26,7 @@ func (s *Server) cgiUpload(w http.ResponseWriter, r *http.Request, appID string)
 		s.writeCGIError(w, r, callUpload, err)
 		return
 	}
-	m, err := s.storeMedia(r.Context(), appID, data, name, ct)
+	m, err := s.eng.PutMedia(r.Context(), appID, data, name, ct)
 	if err != nil {
 		s.writeCGIError(w, r, callUpload, err)
 		return
@@ -54,23 +55,16 @@ func (s *Server) cgiMediaGet(w http.ResponseWriter, r *http.Request, appID strin
 	w.Write(m.Data)
 }
 
-// appMedia returns a media of the app that /cgi-bin may still use. One that
-// does not exist, belongs to another app or is older than
-// kefu.MediaLifetime (by the engine's clock) is 40007 alike, so that
-// media_ids of other apps cannot be probed.
+// appMedia returns a media that the app may use (engine.UsableMedia). One
+// that does not exist, belongs to another app or has expired is 40007
+// alike, so that media_ids of other apps cannot be probed.
 func (s *Server) appMedia(ctx context.Context, appID, id string) (*kefu.Media, error) {
 	if id == "" {
 		return nil, cgiError(wechat.CodeInvalidMediaID, "media_id is empty")
 	}
-	m, err := s.store.Media(ctx, id)
-	if errors.Is(err, kefu.ErrNotFound) {
+	m, err := s.eng.UsableMedia(ctx, appID, id)
+	if errors.Is(err, engine.ErrInvalidMedia) {
 		return nil, cgiError(wechat.CodeInvalidMediaID, "")
 	}
-	if err != nil {
-		return nil, err
-	}
-	if m.AppID != appID || !s.clock.Now().Before(m.CreatedAt.Add(kefu.MediaLifetime)) {
-		return nil, cgiError(wechat.CodeInvalidMediaID, "")
-	}
-	return m, nil
+	return m, err
 }

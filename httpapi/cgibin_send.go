@@ -55,10 +55,10 @@ func (s *Server) conversationOfOpenID(ctx context.Context, appID, openID string)
 	if openID == "" {
 		return nil, cgiError(wechat.CodeInvalidOpenID, "touser is empty")
 	}
-	cust, err := s.store.CustomerByOpenID(ctx, appID, openID)
+	cust, err := s.read.CustomerByOpenID(ctx, appID, openID)
 	if err == nil {
 		var c *kefu.Conversation
-		if c, err = s.store.ConversationByCustomer(ctx, cust.ID); err == nil {
+		if c, err = s.read.ConversationByCustomer(ctx, cust.ID); err == nil {
 			return c, nil
 		}
 	}

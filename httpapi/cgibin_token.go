@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kefuhq/kefu"
-	"github.com/kefuhq/kefu/engine"
 	"github.com/kefuhq/kefu/wechat"
 )
 
@@ -64,7 +63,7 @@ func (s *Server) tokenApp(ctx context.Context, grantType, appID, secret string) 
 	if appID == "" {
 		return nil, cgiError(wechat.CodeInvalidAppID, "appid is missing")
 	}
-	app, err := s.store.App(ctx, appID)
+	app, err := s.read.App(ctx, appID)
 	if errors.Is(err, kefu.ErrNotFound) {
 		return nil, cgiError(wechat.CodeInvalidAppID, "")
 	}
@@ -82,24 +81,7 @@ func (s *Server) tokenApp(ctx context.Context, grantType, appID, secret string) 
 // of its life; otherwise a new one is stored and the older ones of the
 // kind retire after the overlap.
 func (s *Server) issueAccessToken(ctx context.Context, appID string, stable, reuse bool) (string, *kefu.AccessToken, error) {
-	var at *kefu.AccessToken
-	err := s.store.Update(ctx, func(tx kefu.Tx) error {
-		now := s.clock.Now().UTC().Truncate(time.Millisecond)
-		if reuse {
-			cur, err := tx.LatestAccessToken(ctx, appID, stable, now)
-			if err == nil && cur.ExpiresAt.Sub(now) > accessTokenOverlap {
-				at = cur
-				return nil
-			}
-			if err != nil && !errors.Is(err, kefu.ErrNotFound) {
-				return err
-			}
-		}
-		at = &kefu.AccessToken{Nonce: engine.NewMediaID(), AppID: appID, Stable: stable,
-			ExpiresAt: now.Add(accessTokenLifetime), CreatedAt: now}
-		at.Hash = accessTokenHash(s.accessTokenOf(at.Nonce))
-		return tx.PutAccessToken(ctx, at, now.Add(accessTokenOverlap))
-	})
+	at, err := s.eng.IssueAccessToken(ctx, appID, stable, reuse, func(nonce string) string { return accessTokenHash(s.accessTokenOf(nonce)) })
 	if err != nil {
 		return "", nil, err
 	}

@@ -45,7 +45,7 @@ func (s *Server) clientApp(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) clientAppByID(w http.ResponseWriter, r *http.Request, id string) {
-	app, err := s.store.App(r.Context(), id)
+	app, err := s.read.App(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, notFoundAs(err, "app"))
 		return
@@ -60,7 +60,7 @@ func (s *Server) clientAppByID(w http.ResponseWriter, r *http.Request, id string
 // clientDemoApp answers GET /api/client/demo-app: the demo mini program a
 // first start created, so /demo, /sim and /sdk-demo work without ?appid=.
 func (s *Server) clientDemoApp(w http.ResponseWriter, r *http.Request) {
-	id, err := s.store.Setting(r.Context(), "demo_app")
+	id, err := s.read.Setting(r.Context(), "demo_app")
 	if err != nil {
 		s.writeError(w, r, notFoundAs(err, "demo app"))
 		return
@@ -94,7 +94,7 @@ func (s *Server) clientIdentify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	app, err := s.store.App(ctx, req.AppID)
+	app, err := s.read.App(ctx, req.AppID)
 	if err != nil {
 		if errors.Is(err, kefu.ErrNotFound) {
 			err = kefu.Errorf(kefu.ENOTFOUND, "no app %q", req.AppID)
@@ -175,7 +175,7 @@ func (s *Server) clientEnter(w http.ResponseWriter, r *http.Request, cl *clientC
 }
 
 func (s *Server) clientGetState(w http.ResponseWriter, r *http.Request, cl *clientClaims) {
-	c, err := s.store.Conversation(r.Context(), cl.Conversation)
+	c, err := s.read.Conversation(r.Context(), cl.Conversation)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -217,7 +217,7 @@ func (s *Server) clientBacklog(ctx context.Context, convID, after int64, limit i
 	if limit <= 0 || limit > 500 {
 		limit = 500
 	}
-	msgs, err := s.store.Messages(ctx, convID, after, 0, limit)
+	msgs, err := s.read.Messages(ctx, convID, after, 0, limit)
 	if err != nil {
 		return nil, after, err
 	}
@@ -287,10 +287,10 @@ func (s *Server) receive(ctx context.Context, cl *clientClaims, req *client.Outg
 	return s.clientMessageOf(ctx, stored, agentNames{}), dup, nil
 }
 
-// ownMedia reports whether id is media uploaded to the customer's app.
+// ownMedia reports whether the customer's app may use media id.
 func (s *Server) ownMedia(ctx context.Context, cl *clientClaims, id string) bool {
-	md, err := s.store.Media(ctx, id)
-	return err == nil && md.AppID == cl.App
+	_, err := s.eng.UsableMedia(ctx, cl.App, id)
+	return err == nil
 }
 
 type typingRequest struct {
@@ -303,7 +303,7 @@ func (s *Server) clientTyping(w http.ResponseWriter, r *http.Request, cl *client
 		s.writeError(w, r, err)
 		return
 	}
-	c, err := s.store.Conversation(r.Context(), cl.Conversation)
+	c, err := s.read.Conversation(r.Context(), cl.Conversation)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

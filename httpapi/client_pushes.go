@@ -49,7 +49,7 @@ func (s *Server) clientPushes(w http.ResponseWriter, r *http.Request, cl *client
 		s.writeError(w, r, kefu.Errorf(kefu.EFORBIDDEN, "you do not serve this app, so you may not see its pushes"))
 		return
 	}
-	app, err := s.store.App(ctx, cl.App)
+	app, err := s.read.App(ctx, cl.App)
 	if err != nil {
 		s.writeError(w, r, notFoundAs(err, "app"))
 		return
@@ -59,7 +59,7 @@ func (s *Server) clientPushes(w http.ResponseWriter, r *http.Request, cl *client
 		s.writeError(w, r, err)
 		return
 	}
-	attempts, err := s.store.PushAttempts(ctx, kefu.PushLogFilter{AppID: app.ID, ConversationID: cl.Conversation, Limit: 200})
+	attempts, err := s.read.PushAttempts(ctx, kefu.PushLogFilter{AppID: app.ID, ConversationID: cl.Conversation, Limit: 200})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -152,7 +152,7 @@ func (cs *clientSession) fillGap(ctx context.Context, to int64) {
 	cs.mu.Lock()
 	after := cs.lastSeq // no other writer while !synced
 	cs.mu.Unlock()
-	msgs, err := cs.s.store.Messages(ctx, cs.cl.Conversation, after, to, 0)
+	msgs, err := cs.s.read.Messages(ctx, cs.cl.Conversation, after, to, 0)
 	if err != nil {
 		cs.s.log.Warn("client websocket: fill a gap from the store", "err", err)
 	}
@@ -254,7 +254,7 @@ func (cs *clientSession) refreshQueuePosition() {
 			return
 		case <-t.C:
 		}
-		c, err := cs.s.store.Conversation(cs.wc.ctx, cs.cl.Conversation)
+		c, err := cs.s.read.Conversation(cs.wc.ctx, cs.cl.Conversation)
 		cs.mu.Lock()
 		if err == nil {
 			cs.sendStateLocked(cs.wc.ctx, c, false)
@@ -287,7 +287,7 @@ func (cs *clientSession) sync(ctx context.Context, after int64) bool {
 		}
 		cs.lastSeq = last
 	}
-	c, err := s.store.Conversation(ctx, cs.cl.Conversation)
+	c, err := s.read.Conversation(ctx, cs.cl.Conversation)
 	if err != nil {
 		return false
 	}
@@ -328,7 +328,7 @@ func (cs *clientSession) onFrame(ctx context.Context, data []byte) {
 		}
 		cs.wc.sendJSON(messageFrame{Type: "sent", ClientMsgID: f.Message.ClientMsgID, Message: m})
 	case "typing":
-		if c, err := cs.s.store.Conversation(ctx, cs.cl.Conversation); err == nil {
+		if c, err := cs.s.read.Conversation(ctx, cs.cl.Conversation); err == nil {
 			cs.s.eng.Typing(ctx, c, kefu.SenderUser, f.On)
 		}
 	case "read":

@@ -25,7 +25,7 @@ func (s *Server) componentRoutes(mux routeMux) {
 }
 
 func (s *Server) listComponents(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
-	list, err := s.store.Components(r.Context())
+	list, err := s.read.Components(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -62,7 +62,7 @@ func (s *Server) saveComponent(w http.ResponseWriter, r *http.Request, a *kefu.A
 func (s *Server) deleteComponent(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
 	id, err := pathID(r, "cid", "component")
 	if err == nil {
-		err = s.store.Update(r.Context(), func(tx kefu.Tx) error { return tx.DeleteComponent(r.Context(), id) })
+		err = s.eng.DeleteComponent(r.Context(), id)
 	}
 	if err != nil {
 		s.writeError(w, r, notFoundAs(err, "component"))
@@ -151,7 +151,7 @@ type componentView struct {
 // conversationComponents lists the components the agent may use in this
 // conversation, each with a fresh context (and token) to post to it.
 func (s *Server) conversationComponents(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
-	list, err := s.store.Components(r.Context())
+	list, err := s.read.Components(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -218,9 +218,9 @@ func (s *Server) verifyComponentToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	comp, err1 := s.store.Component(ctx, cl.Component)
-	c, err2 := s.store.Conversation(ctx, cl.Conversation)
-	a, err3 := s.store.Agent(ctx, cl.Agent)
+	comp, err1 := s.read.Component(ctx, cl.Component)
+	c, err2 := s.read.Conversation(ctx, cl.Conversation)
+	a, err3 := s.read.Agent(ctx, cl.Agent)
 	if err := errors.Join(err1, err2, err3); err != nil {
 		s.writeError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "the component token refers to something that no longer exists"))
 		return
@@ -233,7 +233,7 @@ func (s *Server) verifyComponentToken(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "the agent may no longer use this component here"))
 		return
 	}
-	cust, err := s.store.Customer(ctx, c.CustomerID)
+	cust, err := s.read.Customer(ctx, c.CustomerID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -246,7 +246,7 @@ func (s *Server) verifyComponentToken(w http.ResponseWriter, r *http.Request) {
 // componentOrigins lists the origins of enabled components, which the
 // workspace may frame.
 func componentOrigins(s *Server, r *http.Request) []string {
-	list, err := s.store.Components(r.Context())
+	list, err := s.read.Components(r.Context())
 	if err != nil {
 		return nil
 	}

@@ -53,7 +53,7 @@ func (s *Server) withConversation(h convHandler) deskHandler {
 			s.writeError(w, r, kefu.Errorf(kefu.ENOTFOUND, "no such conversation"))
 			return
 		}
-		c, err := s.store.Conversation(r.Context(), id)
+		c, err := s.read.Conversation(r.Context(), id)
 		if err != nil || !a.Serves(c.AppID, c.TeamID) && !servedBefore(r.Context(), s, a, c) {
 			if err == nil || errors.Is(err, kefu.ErrNotFound) {
 				err = kefu.Errorf(kefu.ENOTFOUND, "no such conversation")
@@ -71,7 +71,7 @@ func servedBefore(ctx context.Context, s *Server, a *kefu.Agent, c *kefu.Convers
 	if !a.Serves(c.AppID, 0) {
 		return false
 	}
-	sessions, err := s.store.Sessions(ctx, c.ID)
+	sessions, err := s.read.Sessions(ctx, c.ID)
 	if err != nil {
 		return false
 	}
@@ -106,15 +106,15 @@ type replyWindow struct {
 func (s *Server) deskView(ctx context.Context, c *kefu.Conversation, detail bool, names agentNames) (*deskConversationView, error) {
 	v := &deskConversationView{Conversation: c}
 	var err error
-	if v.Customer, err = s.store.Customer(ctx, c.CustomerID); err != nil {
+	if v.Customer, err = s.read.Customer(ctx, c.CustomerID); err != nil {
 		return nil, err
 	}
-	if v.Unread, err = s.store.UnreadCount(ctx, c); err != nil {
+	if v.Unread, err = s.read.UnreadCount(ctx, c); err != nil {
 		return nil, err
 	}
 	v.AgentName = s.agentName(ctx, c.AgentID, names)
 	if c.State == kefu.StateQueued {
-		pos, err := s.store.QueuePosition(ctx, c)
+		pos, err := s.read.QueuePosition(ctx, c)
 		if err != nil {
 			return nil, err
 		}
@@ -133,7 +133,7 @@ func (s *Server) deskView(ctx context.Context, c *kefu.Conversation, detail bool
 	}
 	// The last message worth a preview line.
 	from := max(c.LastSeq-5, 0)
-	if msgs, err := s.store.Messages(ctx, c.ID, from, 0, 10); err == nil {
+	if msgs, err := s.read.Messages(ctx, c.ID, from, 0, 10); err == nil {
 		for i := len(msgs) - 1; i >= 0; i-- {
 			if msgs[i].VisibleToAgents() {
 				v.LastMessage = msgs[i]
@@ -142,7 +142,7 @@ func (s *Server) deskView(ctx context.Context, c *kefu.Conversation, detail bool
 		}
 	}
 	if detail {
-		if v.Sessions, err = s.store.Sessions(ctx, c.ID); err != nil {
+		if v.Sessions, err = s.read.Sessions(ctx, c.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -180,7 +180,7 @@ func (s *Server) deskStatus(w http.ResponseWriter, r *http.Request, a *kefu.Agen
 		s.writeError(w, r, err)
 		return
 	}
-	cur, err := s.store.Agent(r.Context(), a.ID)
+	cur, err := s.read.Agent(r.Context(), a.ID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -200,7 +200,7 @@ func servedApps(a *kefu.Agent) []string {
 }
 
 func (s *Server) deskQueue(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
-	q, err := s.store.Queue(r.Context(), kefu.QueueFilter{AppIDs: servedApps(a), Limit: 500})
+	q, err := s.read.Queue(r.Context(), kefu.QueueFilter{AppIDs: servedApps(a), Limit: 500})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -226,11 +226,11 @@ func (s *Server) deskConversations(w http.ResponseWriter, r *http.Request, a *ke
 	var convs []*kefu.Conversation
 	var err error
 	if q := r.URL.Query(); q.Get("mine") == "1" || len(q) == 0 {
-		convs, err = s.store.AgentConversations(ctx, a.ID)
+		convs, err = s.read.AgentConversations(ctx, a.ID)
 	} else {
 		var f kefu.ConversationFilter
 		if f, err = searchFilter(a, q); err == nil {
-			convs, err = s.store.Conversations(ctx, f)
+			convs, err = s.read.Conversations(ctx, f)
 		}
 	}
 	if err != nil {
@@ -313,7 +313,7 @@ func (s *Server) deskMessages(w http.ResponseWriter, r *http.Request, a *kefu.Ag
 	if before > 0 {
 		to, after = before-1, max(before-1-limit, 0)
 	}
-	msgs, err := s.store.Messages(r.Context(), c.ID, after, to, int(limit))
+	msgs, err := s.read.Messages(r.Context(), c.ID, after, to, int(limit))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -450,7 +450,7 @@ func (s *Server) deskUpload(w http.ResponseWriter, r *http.Request, a *kefu.Agen
 		s.writeError(w, r, err)
 		return
 	}
-	m, err := s.storeMedia(r.Context(), appID, data, name, ct)
+	m, err := s.eng.PutMedia(r.Context(), appID, data, name, ct)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -471,12 +471,12 @@ type transferTarget struct {
 // other enabled agents of its app who are not offline, and every team.
 func (s *Server) deskTransferTargets(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
 	ctx := r.Context()
-	agents, err := s.store.Agents(ctx)
+	agents, err := s.read.Agents(ctx)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	teams, err := s.store.Teams(ctx)
+	teams, err := s.read.Teams(ctx)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -497,7 +497,7 @@ func (s *Server) deskTransferTargets(w http.ResponseWriter, r *http.Request, a *
 // cannedTeams are the teams whose canned replies an agent uses and edits:
 // their own, or every team for admins.
 func (s *Server) cannedTeams(ctx context.Context, a *kefu.Agent) ([]*kefu.Team, error) {
-	teams, err := s.store.Teams(ctx)
+	teams, err := s.read.Teams(ctx)
 	if err != nil || a.Role == kefu.RoleAdmin {
 		return teams, err
 	}
@@ -525,7 +525,7 @@ func (s *Server) deskCanned(w http.ResponseWriter, r *http.Request, a *kefu.Agen
 	for _, t := range teams {
 		ids = append(ids, t.ID)
 	}
-	replies, err := s.store.CannedReplies(ctx, a.ID, ids)
+	replies, err := s.read.CannedReplies(ctx, a.ID, ids)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -582,7 +582,7 @@ func (s *Server) deskCreateCanned(w http.ResponseWriter, r *http.Request, a *kef
 		s.writeError(w, r, kefu.Errorf(kefu.EFORBIDDEN, "you can share replies only with your own teams"))
 		return
 	}
-	if err := s.store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateCannedReply(ctx, c) }); err != nil {
+	if err := s.eng.CreateCannedReply(ctx, c); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -594,7 +594,7 @@ func (s *Server) cannedOf(w http.ResponseWriter, r *http.Request, a *kefu.Agent)
 	id, err := pathID(r, "id", "canned reply")
 	if err == nil {
 		var c *kefu.CannedReply
-		if c, err = s.store.CannedReply(r.Context(), id); err == nil && s.mayEditCanned(r.Context(), a, c) {
+		if c, err = s.read.CannedReply(r.Context(), id); err == nil && s.mayEditCanned(r.Context(), a, c) {
 			return c, true
 		}
 	}
@@ -621,7 +621,7 @@ func (s *Server) deskEditCanned(w http.ResponseWriter, r *http.Request, a *kefu.
 		return
 	}
 	ctx := r.Context()
-	if err := s.store.Update(ctx, func(tx kefu.Tx) error { return tx.SaveCannedReply(ctx, c) }); err != nil {
+	if err := s.eng.SaveCannedReply(ctx, c); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -634,7 +634,7 @@ func (s *Server) deskDeleteCanned(w http.ResponseWriter, r *http.Request, a *kef
 		return
 	}
 	ctx := r.Context()
-	if err := s.store.Update(ctx, func(tx kefu.Tx) error { return tx.DeleteCannedReply(ctx, c.ID) }); err != nil {
+	if err := s.eng.DeleteCannedReply(ctx, c.ID); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -61,7 +61,7 @@ func (s *Server) deskAgent(r *http.Request) (*kefu.Agent, string, error) {
 	if !s.openToken("desk", ck.Value, &cl) || s.clock.Now().Unix() >= cl.Expires {
 		return nil, "", kefu.Errorf(kefu.EUNAUTHORIZED, "your session has ended; sign in again")
 	}
-	a, err := s.store.Agent(r.Context(), cl.Agent)
+	a, err := s.read.Agent(r.Context(), cl.Agent)
 	if err != nil {
 		if errors.Is(err, kefu.ErrNotFound) {
 			return nil, "", kefu.Errorf(kefu.EUNAUTHORIZED, "sign in to continue")
@@ -151,7 +151,7 @@ func (s *Server) deskLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	a, err := s.store.AgentByLogin(r.Context(), req.Login)
+	a, err := s.read.AgentByLogin(r.Context(), req.Login)
 	if err != nil && !errors.Is(err, kefu.ErrNotFound) {
 		s.writeError(w, r, err)
 		return
@@ -190,18 +190,7 @@ func (s *Server) deskLogout(w http.ResponseWriter, r *http.Request, a *kefu.Agen
 // and sets them offline (their sessions return to the queue).
 func (s *Server) deskLogoutEverywhere(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
 	ctx := r.Context()
-	err := s.store.Update(ctx, func(tx kefu.Tx) error {
-		cur, err := tx.Agent(ctx, a.ID)
-		if err != nil {
-			return err
-		}
-		cur.AuthVersion++
-		return tx.SaveAgent(ctx, cur)
-	})
-	if err == nil {
-		err = s.eng.SetStatus(ctx, a.ID, kefu.StatusOffline, true)
-	}
-	if err != nil {
+	if err := s.eng.SignOutEverywhere(ctx, a.ID); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -84,7 +84,7 @@ func (ds *deskSession) run() {
 func (s *Server) deskTopics(ctx context.Context, a *kefu.Agent) ([]string, error) {
 	apps := a.Apps
 	if a.Role == kefu.RoleAdmin {
-		all, err := s.store.Apps(ctx)
+		all, err := s.read.Apps(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -172,7 +172,7 @@ func (ds *deskSession) refresh() {
 	ds.mu.Lock()
 	old := ds.agent
 	ds.mu.Unlock()
-	a, err := s.store.Agent(ctx, old.ID)
+	a, err := s.read.Agent(ctx, old.ID)
 	if err != nil || a.Disabled || a.AuthVersion != old.AuthVersion {
 		ds.wc.close(websocket.StatusPolicyViolation, "signed out")
 		return
@@ -238,7 +238,7 @@ func (ds *deskSession) onFrame(ctx context.Context, data []byte) {
 	fail := func(clientID string, err error) {
 		ds.wc.sendJSON(wsError{Type: "error", ClientMsgID: clientID, Error: errorDetail{Code: kefu.ErrorCode(err), Message: kefu.ErrorMessage(err)}})
 	}
-	c, err := ds.s.store.Conversation(ctx, f.ConversationID)
+	c, err := ds.s.read.Conversation(ctx, f.ConversationID)
 	if err != nil || !a.Serves(c.AppID, c.TeamID) {
 		fail("", kefu.Errorf(kefu.ENOTFOUND, "no such conversation"))
 		return

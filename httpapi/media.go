@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/kefuhq/kefu"
-	"github.com/kefuhq/kefu/engine"
 )
 
 // imageTypes are the image formats Kefu accepts, by sniffed content type.
@@ -69,16 +67,6 @@ func cleanFilename(name string) string {
 	return name
 }
 
-// storeMedia saves an upload and returns its media record.
-func (s *Server) storeMedia(ctx context.Context, appID string, data []byte, filename, ct string) (*kefu.Media, error) {
-	m := &kefu.Media{ID: engine.NewMediaID(), AppID: appID, Type: "image", ContentType: ct, Filename: filename,
-		Size: int64(len(data)), Data: data, CreatedAt: s.clock.Now()}
-	if err := s.store.Update(ctx, func(tx kefu.Tx) error { return tx.PutMedia(ctx, m) }); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
-
 type uploadResponse struct {
 	MediaID string `json:"media_id"`
 	URL     string `json:"url"`
@@ -90,7 +78,7 @@ func (s *Server) clientUpload(w http.ResponseWriter, r *http.Request, cl *client
 		s.writeError(w, r, err)
 		return
 	}
-	m, err := s.storeMedia(r.Context(), cl.App, data, name, ct)
+	m, err := s.eng.PutMedia(r.Context(), cl.App, data, name, ct)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -102,7 +90,7 @@ func (s *Server) clientUpload(w http.ResponseWriter, r *http.Request, cl *client
 // links, the URL itself is the permission. Served as an attachment-safe,
 // sandboxed, immutable resource.
 func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
-	m, err := s.store.Media(r.Context(), r.PathValue("id"))
+	m, err := s.read.Media(r.Context(), r.PathValue("id"))
 	if err != nil {
 		http.NotFound(w, r)
 		return

@@ -6,12 +6,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are the HTTP layer's Prometheus metrics, in a registry of the
-// server's own (no global state).
+// metrics are the HTTP layer's Prometheus metrics, registered in the
+// registry the node hands in (no global state).
 type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -21,9 +20,9 @@ type metrics struct {
 	sent     *prometheus.CounterVec
 }
 
-func newMetrics() *metrics {
+func newMetrics(reg *prometheus.Registry) *metrics {
 	m := &metrics{
-		reg: prometheus.NewRegistry(),
+		reg: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kefu_http_requests_total",
 			Help: "HTTP requests by route and status code."}, []string{"route", "code"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "kefu_http_request_duration_seconds",
@@ -36,14 +35,9 @@ func newMetrics() *metrics {
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kefu_messages_sent_total",
 			Help: "Messages sent to customers, by sender (agent, developer)."}, []string{"sender"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.sockets, m.received, m.sent,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(m.requests, m.latency, m.sockets, m.received, m.sent)
 	return m
 }
-
-// Registry exposes the registry so other parts (the push worker) can add
-// their metrics to /metrics.
-func (s *Server) Registry() *prometheus.Registry { return s.metrics.reg }
 
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})

@@ -119,7 +119,7 @@ func newPresence(s *Server, id string, grace time.Duration) *presence {
 // the others go offline after the grace, like anyone who left.
 func (p *presence) start() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	agents, err := p.s.store.Agents(ctx)
+	agents, err := p.s.read.Agents(ctx)
 	cancel()
 	if err != nil {
 		return err
@@ -310,7 +310,7 @@ func (p *presence) presentLocked(id int64) bool {
 func (p *presence) expire(agentID int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	a, err := p.s.store.Agent(ctx, agentID)
+	a, err := p.s.read.Agent(ctx, agentID)
 	if err != nil || a.Status == kefu.StatusOffline {
 		return
 	}

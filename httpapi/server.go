@@ -16,6 +16,7 @@ import (
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/bus"
 	"github.com/kefuhq/kefu/engine"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config holds the HTTP layer's settings.
@@ -37,6 +38,9 @@ type Config struct {
 // Deps is what the server needs from the rest of Kefu.
 type Deps struct {
 	Engine *engine.Engine
+	// Reader reads what the surfaces show; every write and every read that
+	// carries a rule goes through Engine.
+	Reader kefu.Reader
 	Bus    bus.Bus
 	Log    *slog.Logger
 	// Key is the server's secret for signing tokens and cookies (32 bytes).
@@ -45,6 +49,9 @@ type Deps struct {
 	VerifyURL func(ctx context.Context, url, token string) error
 	// Web holds the static front end (package web).
 	Web fs.FS
+	// Metrics is the registry /metrics serves; the server adds its own
+	// metrics to it.
+	Metrics *prometheus.Registry
 	// Ready reports whether the node can serve (for /readyz).
 	Ready  func(ctx context.Context) error
 	Config Config
@@ -53,7 +60,7 @@ type Deps struct {
 // Server serves every HTTP surface of Kefu.
 type Server struct {
 	eng       *engine.Engine
-	store     kefu.Store
+	read      kefu.Reader
 	bus       bus.Bus
 	clock     kefu.Clock
 	log       *slog.Logger
@@ -83,8 +90,8 @@ func New(d Deps) *Server {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{eng: d.Engine, store: d.Engine.Store(), bus: d.Bus, clock: d.Engine.Clock(), log: d.Log, key: d.Key,
-		verifyURL: d.VerifyURL, web: d.Web, ready: d.Ready, cfg: d.Config, metrics: newMetrics(),
+	s := &Server{eng: d.Engine, read: d.Reader, bus: d.Bus, clock: d.Engine.Clock(), log: d.Log, key: d.Key,
+		verifyURL: d.VerifyURL, web: d.Web, ready: d.Ready, cfg: d.Config, metrics: newMetrics(d.Metrics),
 		conns: map[*wsConn]struct{}{}, desk: newDeskHub(d.Bus)}
 	// A new identity at every start: a restarted node is a new node to the
 	// others (its announcements' sequence starts again).
