@@ -5,12 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/engine"
+	"github.com/kefuhq/kefu/httpapi/edge"
 )
 
 // The admin API: agents, teams, routing rules, apps and the push inspector,
@@ -18,53 +18,38 @@ import (
 // Secrets (app secret, push Token, EncodingAESKey, identity secret) are
 // never part of a listing; an admin reveals them one app at a time. See
 // docs/admin.md.
-func (s *Server) adminRoutes(mux routeMux) {
-	mux.HandleFunc("GET /api/admin/agents", s.withAdmin(s.adminAgents))
-	mux.HandleFunc("POST /api/admin/agents", s.withAdmin(s.adminCreateAgent))
-	mux.HandleFunc("PATCH /api/admin/agents/{id}", s.withAdmin(s.adminEditAgent))
-	mux.HandleFunc("POST /api/admin/agents/{id}/sign-out", s.withAdmin(s.adminSignOutAgent))
-	mux.HandleFunc("GET /api/admin/teams", s.withAdmin(s.adminTeams))
-	mux.HandleFunc("POST /api/admin/teams", s.withAdmin(s.adminCreateTeam))
-	mux.HandleFunc("PATCH /api/admin/teams/{id}", s.withAdmin(s.adminRenameTeam))
-	mux.HandleFunc("DELETE /api/admin/teams/{id}", s.withAdmin(s.adminDeleteTeam))
-	mux.HandleFunc("GET /api/admin/apps", s.withAdmin(s.adminApps))
-	mux.HandleFunc("POST /api/admin/apps", s.withAdmin(s.adminCreateApp))
-	mux.HandleFunc("PATCH /api/admin/apps/{appid}", s.withAdmin(s.adminEditApp))
-	mux.HandleFunc("POST /api/admin/apps/{appid}/reveal", s.withAdmin(s.adminRevealApp))
-	mux.HandleFunc("POST /api/admin/apps/{appid}/identity-secret", s.withAdmin(s.adminNewIdentitySecret))
-	mux.HandleFunc("GET /api/admin/apps/{appid}/routing", s.withAdmin(s.adminRouting))
-	mux.HandleFunc("PUT /api/admin/apps/{appid}/routing", s.withAdmin(s.adminSetRouting))
-	mux.HandleFunc("GET /api/admin/push-attempts", s.withAdmin(s.adminPushAttempts))
-	mux.HandleFunc("POST /api/admin/messages/{id}/push", s.withAdmin(s.adminRepush))
-}
-
-// routeMux is what route tables are registered on: an *http.ServeMux, or a
-// recorder in tests that checks every route's authorisation.
-type routeMux interface {
-	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
-}
-
-// pathID reads a numeric path value, or answers not found.
-func pathID(r *http.Request, name, what string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, kefu.Errorf(kefu.ENOTFOUND, "no such %s", what)
-	}
-	return id, nil
+func (s *Server) adminRoutes(mux edge.RouteMux) {
+	mux.HandleFunc("GET /api/admin/agents", s.WithAdmin(s.adminAgents))
+	mux.HandleFunc("POST /api/admin/agents", s.WithAdmin(s.adminCreateAgent))
+	mux.HandleFunc("PATCH /api/admin/agents/{id}", s.WithAdmin(s.adminEditAgent))
+	mux.HandleFunc("POST /api/admin/agents/{id}/sign-out", s.WithAdmin(s.adminSignOutAgent))
+	mux.HandleFunc("GET /api/admin/teams", s.WithAdmin(s.adminTeams))
+	mux.HandleFunc("POST /api/admin/teams", s.WithAdmin(s.adminCreateTeam))
+	mux.HandleFunc("PATCH /api/admin/teams/{id}", s.WithAdmin(s.adminRenameTeam))
+	mux.HandleFunc("DELETE /api/admin/teams/{id}", s.WithAdmin(s.adminDeleteTeam))
+	mux.HandleFunc("GET /api/admin/apps", s.WithAdmin(s.adminApps))
+	mux.HandleFunc("POST /api/admin/apps", s.WithAdmin(s.adminCreateApp))
+	mux.HandleFunc("PATCH /api/admin/apps/{appid}", s.WithAdmin(s.adminEditApp))
+	mux.HandleFunc("POST /api/admin/apps/{appid}/reveal", s.WithAdmin(s.adminRevealApp))
+	mux.HandleFunc("POST /api/admin/apps/{appid}/identity-secret", s.WithAdmin(s.adminNewIdentitySecret))
+	mux.HandleFunc("GET /api/admin/apps/{appid}/routing", s.WithAdmin(s.adminRouting))
+	mux.HandleFunc("PUT /api/admin/apps/{appid}/routing", s.WithAdmin(s.adminSetRouting))
+	mux.HandleFunc("GET /api/admin/push-attempts", s.WithAdmin(s.adminPushAttempts))
+	mux.HandleFunc("POST /api/admin/messages/{id}/push", s.WithAdmin(s.adminRepush))
 }
 
 // --- agents -----------------------------------------------------------------
 
 func (s *Server) adminAgents(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
-	agents, err := s.read.Agents(r.Context())
+	agents, err := s.Read.Agents(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	if agents == nil {
 		agents = []*kefu.Agent{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"agents": agents, "max_per_app": kefu.MaxAgentsPerApp})
+	edge.WriteJSON(w, http.StatusOK, map[string]any{"agents": agents, "max_per_app": kefu.MaxAgentsPerApp})
 }
 
 // agentRequest creates an agent, or edits one: nil fields are left as they are.
@@ -109,7 +94,7 @@ func (req *agentRequest) apply(a *kefu.Agent) error {
 		if utf8.RuneCountInString(*req.Password) < minPasswordLen || len(*req.Password) > 256 {
 			return kefu.Errorf(kefu.EINVALID, "the password must be at least %d characters", minPasswordLen)
 		}
-		a.PasswordHash = HashPassword(*req.Password)
+		a.PasswordHash = edge.HashPassword(*req.Password)
 	}
 	return a.Validate()
 }
@@ -130,7 +115,7 @@ func dedupe[T comparable](in []T) []T {
 // app gets more agents than kefu.MaxAgentsPerApp.
 func (s *Server) checkMemberships(ctx context.Context, a *kefu.Agent) error {
 	for _, id := range a.Apps {
-		if _, err := s.read.App(ctx, id); err != nil {
+		if _, err := s.Read.App(ctx, id); err != nil {
 			if errors.Is(err, kefu.ErrNotFound) {
 				return kefu.Errorf(kefu.EINVALID, "no app %q", id)
 			}
@@ -138,7 +123,7 @@ func (s *Server) checkMemberships(ctx context.Context, a *kefu.Agent) error {
 		}
 	}
 	for _, id := range a.Teams {
-		if _, err := s.read.Team(ctx, id); err != nil {
+		if _, err := s.Read.Team(ctx, id); err != nil {
 			if errors.Is(err, kefu.ErrNotFound) {
 				return kefu.Errorf(kefu.EINVALID, "no team %d", id)
 			}
@@ -148,7 +133,7 @@ func (s *Server) checkMemberships(ctx context.Context, a *kefu.Agent) error {
 	if len(a.Apps) == 0 {
 		return nil
 	}
-	all, err := s.read.Agents(ctx)
+	all, err := s.Read.Agents(ctx)
 	if err != nil {
 		return err
 	}
@@ -177,30 +162,30 @@ func contains[T comparable](list []T, v T) bool {
 
 func (s *Server) adminCreateAgent(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
 	var req agentRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	if req.Password == nil {
-		s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "a new agent needs a password"))
+		s.WriteError(w, r, kefu.Errorf(kefu.EINVALID, "a new agent needs a password"))
 		return
 	}
 	ctx := r.Context()
 	a := &kefu.Agent{Role: kefu.RoleAgent, MaxSessions: kefu.DefaultMaxSessions, AutoAccept: true, Status: kefu.StatusOffline,
-		Apps: []string{}, Teams: []int64{}, CreatedAt: s.clock.Now()}
+		Apps: []string{}, Teams: []int64{}, CreatedAt: s.Clock.Now()}
 	if err := req.apply(a); err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	if req.Disabled != nil {
 		a.Disabled = *req.Disabled
 	}
 	if err := s.checkMemberships(ctx, a); err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	if err := s.eng.CreateAgent(ctx, a); err != nil {
-		s.writeError(w, r, err)
+	if err := s.Engine.CreateAgent(ctx, a); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	s.writeAgent(w, r, a.ID, http.StatusCreated)
@@ -209,36 +194,36 @@ func (s *Server) adminCreateAgent(w http.ResponseWriter, r *http.Request, _ *kef
 // adminEditAgent changes an agent. Disabling signs them out everywhere and
 // returns their sessions to the queue.
 func (s *Server) adminEditAgent(w http.ResponseWriter, r *http.Request, admin *kefu.Agent) {
-	id, err := pathID(r, "id", "agent")
+	id, err := edge.PathID(r, "id", "agent")
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	var req agentRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	ctx := r.Context()
-	cur, err := s.read.Agent(ctx, id)
+	cur, err := s.Read.Agent(ctx, id)
 	if err != nil {
-		s.writeError(w, r, notFoundAs(err, "agent"))
+		s.WriteError(w, r, edge.NotFoundAs(err, "agent"))
 		return
 	}
 	if id == admin.ID && (req.Disabled != nil && *req.Disabled || req.Role != nil && *req.Role != kefu.RoleAdmin) {
-		s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "you cannot disable yourself or take away your own admin role"))
+		s.WriteError(w, r, kefu.Errorf(kefu.EINVALID, "you cannot disable yourself or take away your own admin role"))
 		return
 	}
 	if err := req.apply(cur); err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	if err := s.checkMemberships(ctx, cur); err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	if err := s.eng.SaveAgent(ctx, cur, engine.AgentChange{Disabled: req.Disabled, NewPassword: req.Password != nil}); err != nil {
-		s.writeError(w, r, err)
+	if err := s.Engine.SaveAgent(ctx, cur, engine.AgentChange{Disabled: req.Disabled, NewPassword: req.Password != nil}); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	s.writeAgent(w, r, id, http.StatusOK)
@@ -247,33 +232,25 @@ func (s *Server) adminEditAgent(w http.ResponseWriter, r *http.Request, admin *k
 // adminSignOutAgent ends every session of an agent on every device and sets
 // them offline, their sessions returning to the queue.
 func (s *Server) adminSignOutAgent(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
-	id, err := pathID(r, "id", "agent")
+	id, err := edge.PathID(r, "id", "agent")
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	if err := s.eng.SignOutEverywhere(r.Context(), id); err != nil {
-		s.writeError(w, r, notFoundAs(err, "agent"))
+	if err := s.Engine.SignOutEverywhere(r.Context(), id); err != nil {
+		s.WriteError(w, r, edge.NotFoundAs(err, "agent"))
 		return
 	}
 	s.writeAgent(w, r, id, http.StatusOK)
 }
 
 func (s *Server) writeAgent(w http.ResponseWriter, r *http.Request, id int64, status int) {
-	a, err := s.read.Agent(r.Context(), id)
+	a, err := s.Read.Agent(r.Context(), id)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, status, a)
-}
-
-// notFoundAs names what was not found.
-func notFoundAs(err error, what string) error {
-	if errors.Is(err, kefu.ErrNotFound) {
-		return kefu.Errorf(kefu.ENOTFOUND, "no such %s", what)
-	}
-	return err
+	edge.WriteJSON(w, status, a)
 }
 
 // --- teams ------------------------------------------------------------------
@@ -286,14 +263,14 @@ type teamView struct {
 
 func (s *Server) adminTeams(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
 	ctx := r.Context()
-	teams, err := s.read.Teams(ctx)
+	teams, err := s.Read.Teams(ctx)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	agents, err := s.read.Agents(ctx)
+	agents, err := s.Read.Agents(ctx)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	out := make([]teamView, 0, len(teams))
@@ -306,7 +283,7 @@ func (s *Server) adminTeams(w http.ResponseWriter, r *http.Request, _ *kefu.Agen
 		}
 		out = append(out, v)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"teams": out})
+	edge.WriteJSON(w, http.StatusOK, map[string]any{"teams": out})
 }
 
 type teamRequest struct {
@@ -323,56 +300,56 @@ func (req *teamRequest) validate() error {
 
 func (s *Server) adminCreateTeam(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
 	var req teamRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	if err := req.validate(); err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	ctx := r.Context()
-	t := &kefu.Team{Name: req.Name, CreatedAt: s.clock.Now()}
-	if err := s.eng.CreateTeam(ctx, t); err != nil {
-		s.writeError(w, r, err)
+	t := &kefu.Team{Name: req.Name, CreatedAt: s.Clock.Now()}
+	if err := s.Engine.CreateTeam(ctx, t); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, teamView{Team: t, Members: []int64{}})
+	edge.WriteJSON(w, http.StatusCreated, teamView{Team: t, Members: []int64{}})
 }
 
 func (s *Server) adminRenameTeam(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
-	id, err := pathID(r, "id", "team")
+	id, err := edge.PathID(r, "id", "team")
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	var req teamRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	if err := req.validate(); err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	ctx := r.Context()
-	t, err := s.eng.RenameTeam(ctx, id, req.Name)
+	t, err := s.Engine.RenameTeam(ctx, id, req.Name)
 	if err != nil {
-		s.writeError(w, r, notFoundAs(err, "team"))
+		s.WriteError(w, r, edge.NotFoundAs(err, "team"))
 		return
 	}
-	writeJSON(w, http.StatusOK, t)
+	edge.WriteJSON(w, http.StatusOK, t)
 }
 
 func (s *Server) adminDeleteTeam(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
-	id, err := pathID(r, "id", "team")
+	id, err := edge.PathID(r, "id", "team")
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	ctx := r.Context()
-	if err := s.eng.DeleteTeam(ctx, id); err != nil {
-		s.writeError(w, r, notFoundAs(err, "team"))
+	if err := s.Engine.DeleteTeam(ctx, id); err != nil {
+		s.WriteError(w, r, edge.NotFoundAs(err, "team"))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -381,9 +358,9 @@ func (s *Server) adminDeleteTeam(w http.ResponseWriter, r *http.Request, _ *kefu
 // --- routing rules ----------------------------------------------------------
 
 func (s *Server) adminApp(w http.ResponseWriter, r *http.Request) (*kefu.App, bool) {
-	app, err := s.read.App(r.Context(), r.PathValue("appid"))
+	app, err := s.Read.App(r.Context(), r.PathValue("appid"))
 	if err != nil {
-		s.writeError(w, r, notFoundAs(err, "app"))
+		s.WriteError(w, r, edge.NotFoundAs(err, "app"))
 		return nil, false
 	}
 	return app, true
@@ -397,15 +374,15 @@ func (s *Server) adminRouting(w http.ResponseWriter, r *http.Request, _ *kefu.Ag
 
 // writeRouting answers an app's routing rules.
 func (s *Server) writeRouting(w http.ResponseWriter, r *http.Request, appID string) {
-	rules, err := s.read.RoutingRules(r.Context(), appID)
+	rules, err := s.Read.RoutingRules(r.Context(), appID)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	if rules == nil {
 		rules = []kefu.RoutingRule{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"rules": rules})
+	edge.WriteJSON(w, http.StatusOK, map[string]any{"rules": rules})
 }
 
 type routingRequest struct {
@@ -419,38 +396,38 @@ func (s *Server) adminSetRouting(w http.ResponseWriter, r *http.Request, _ *kefu
 		return
 	}
 	var req routingRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	ctx := r.Context()
 	if len(req.Rules) > 100 {
-		s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "at most 100 routing rules per app"))
+		s.WriteError(w, r, kefu.Errorf(kefu.EINVALID, "at most 100 routing rules per app"))
 		return
 	}
-	teams, err := s.read.Teams(ctx)
+	teams, err := s.Read.Teams(ctx)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	for i := range req.Rules {
 		x := &req.Rules[i]
 		x.AppID, x.Position = app.ID, i
 		if x.Channel != "" && !x.Channel.Valid() {
-			s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "rule %d: channel must be miniprogram, web, sdk or empty", i+1))
+			s.WriteError(w, r, kefu.Errorf(kefu.EINVALID, "rule %d: channel must be miniprogram, web, sdk or empty", i+1))
 			return
 		}
 		if len(x.SessionFromPrefix) > kefu.MaxSessionFromBytes {
-			s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "rule %d: the sessionFrom prefix is too long", i+1))
+			s.WriteError(w, r, kefu.Errorf(kefu.EINVALID, "rule %d: the sessionFrom prefix is too long", i+1))
 			return
 		}
 		if !slices.ContainsFunc(teams, func(t *kefu.Team) bool { return t.ID == x.TeamID }) {
-			s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "rule %d: choose an existing team", i+1))
+			s.WriteError(w, r, kefu.Errorf(kefu.EINVALID, "rule %d: choose an existing team", i+1))
 			return
 		}
 	}
-	if err := s.eng.SetRoutingRules(ctx, app.ID, req.Rules); err != nil {
-		s.writeError(w, r, err)
+	if err := s.Engine.SetRoutingRules(ctx, app.ID, req.Rules); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	s.writeRouting(w, r, app.ID)
@@ -480,21 +457,21 @@ func appView(a *kefu.App, agents []*kefu.Agent) adminAppView {
 
 func (s *Server) adminApps(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
 	ctx := r.Context()
-	apps, err := s.read.Apps(ctx)
+	apps, err := s.Read.Apps(ctx)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	agents, err := s.read.Agents(ctx)
+	agents, err := s.Read.Agents(ctx)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	out := make([]adminAppView, 0, len(apps))
 	for _, a := range apps {
 		out = append(out, appView(a, agents))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"apps": out})
+	edge.WriteJSON(w, http.StatusOK, map[string]any{"apps": out})
 }
 
 // appRequest creates or edits an app. On edit, nil fields and empty
@@ -550,8 +527,8 @@ func (req *appRequest) apply(a *kefu.App) {
 // failing one is refused with the reason, which the page shows.
 func (s *Server) adminCreateApp(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
 	var req appRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	a := &kefu.App{ID: strings.TrimSpace(req.AppID), WidgetOrigins: []string{}}
@@ -559,8 +536,8 @@ func (s *Server) adminCreateApp(w http.ResponseWriter, r *http.Request, _ *kefu.
 	if a.Secret == "" {
 		a.Secret = engine.NewSecret(16)
 	}
-	if err := s.eng.CreateApp(r.Context(), a); err != nil {
-		s.writeError(w, r, err)
+	if err := s.Engine.CreateApp(r.Context(), a); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	s.writeApp(w, r, a.ID, http.StatusCreated)
@@ -572,13 +549,13 @@ func (s *Server) adminEditApp(w http.ResponseWriter, r *http.Request, _ *kefu.Ag
 		return
 	}
 	var req appRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	req.apply(a)
-	if err := s.eng.SaveApp(r.Context(), a); err != nil {
-		s.writeError(w, r, err)
+	if err := s.Engine.SaveApp(r.Context(), a); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	s.writeApp(w, r, a.ID, http.StatusOK)
@@ -586,17 +563,17 @@ func (s *Server) adminEditApp(w http.ResponseWriter, r *http.Request, _ *kefu.Ag
 
 func (s *Server) writeApp(w http.ResponseWriter, r *http.Request, id string, status int) {
 	ctx := r.Context()
-	a, err := s.read.App(ctx, id)
+	a, err := s.Read.App(ctx, id)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	agents, err := s.read.Agents(ctx)
+	agents, err := s.Read.Agents(ctx)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, status, appView(a, agents))
+	edge.WriteJSON(w, status, appView(a, agents))
 }
 
 // appSecrets is what an admin sees on an explicit reveal.
@@ -614,8 +591,8 @@ func (s *Server) adminRevealApp(w http.ResponseWriter, r *http.Request, admin *k
 	if !ok {
 		return
 	}
-	s.log.Info("admin revealed app secrets", "admin", admin.Login, "appid", a.ID)
-	writeJSON(w, http.StatusOK, appSecrets{Secret: a.Secret, Token: a.Push.Token, EncodingAESKey: a.Push.EncodingAESKey, IdentitySecret: a.IdentitySecret})
+	s.Log.Info("admin revealed app secrets", "admin", admin.Login, "appid", a.ID)
+	edge.WriteJSON(w, http.StatusOK, appSecrets{Secret: a.Secret, Token: a.Push.Token, EncodingAESKey: a.Push.EncodingAESKey, IdentitySecret: a.IdentitySecret})
 }
 
 // adminNewIdentitySecret replaces the secret host sites sign identities
@@ -626,11 +603,11 @@ func (s *Server) adminNewIdentitySecret(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	a.IdentitySecret = engine.NewSecret(32)
-	if err := s.eng.SaveApp(r.Context(), a); err != nil {
-		s.writeError(w, r, err)
+	if err := s.Engine.SaveApp(r.Context(), a); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"identity_secret": a.IdentitySecret})
+	edge.WriteJSON(w, http.StatusOK, map[string]string{"identity_secret": a.IdentitySecret})
 }
 
 // --- push inspector ---------------------------------------------------------
@@ -643,21 +620,21 @@ func (s *Server) adminPushAttempts(w http.ResponseWriter, r *http.Request, _ *ke
 	q := r.URL.Query()
 	f := kefu.PushLogFilter{AppID: q.Get("appid"), FailedOnly: q.Get("failed") == "1" || q.Get("failed") == "true"}
 	for name, dst := range map[string]*int64{"conversation": &f.ConversationID, "message": &f.MessageID, "before": &f.BeforeID} {
-		v, err := queryInt(r, name, 0)
+		v, err := edge.QueryInt(r, name, 0)
 		if err != nil {
-			s.writeError(w, r, err)
+			s.WriteError(w, r, err)
 			return
 		}
 		*dst = v
 	}
-	limit, err := queryInt(r, "limit", 50)
+	limit, err := edge.QueryInt(r, "limit", 50)
 	if err != nil || limit <= 0 || limit > 200 {
 		limit = 50
 	}
 	f.Limit = int(limit) + 1 // one more says whether there is a next page
-	attempts, err := s.read.PushAttempts(ctx, f)
+	attempts, err := s.Read.PushAttempts(ctx, f)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	more := len(attempts) > int(limit)
@@ -668,7 +645,7 @@ func (s *Server) adminPushAttempts(w http.ResponseWriter, r *http.Request, _ *ke
 	for _, a := range attempts {
 		app, ok := apps[a.AppID]
 		if !ok {
-			app, _ = s.read.App(ctx, a.AppID)
+			app, _ = s.Read.App(ctx, a.AppID)
 			apps[a.AppID] = app
 		}
 		redactAttempt(a, app)
@@ -676,7 +653,7 @@ func (s *Server) adminPushAttempts(w http.ResponseWriter, r *http.Request, _ *ke
 	if attempts == nil {
 		attempts = []*kefu.PushAttempt{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"attempts": attempts, "more": more})
+	edge.WriteJSON(w, http.StatusOK, map[string]any{"attempts": attempts, "more": more})
 }
 
 // redactAttempt blanks an app's secrets wherever they would appear.
@@ -701,13 +678,13 @@ func redactAttempt(a *kefu.PushAttempt, app *kefu.App) {
 // adminRepush is the push inspector's "send again": the message's push
 // starts over from its first try.
 func (s *Server) adminRepush(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
-	id, err := pathID(r, "id", "message")
+	id, err := edge.PathID(r, "id", "message")
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	if err := s.eng.RequeuePush(r.Context(), id); err != nil {
-		s.writeError(w, r, notFoundAs(err, "message"))
+	if err := s.Engine.RequeuePush(r.Context(), id); err != nil {
+		s.WriteError(w, r, edge.NotFoundAs(err, "message"))
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/client"
 	"github.com/kefuhq/kefu/engine"
+	"github.com/kefuhq/kefu/httpapi/edge"
 )
 
 // The client API: what the widget, the mini program simulator and app SDKs
@@ -45,24 +45,24 @@ func (s *Server) clientApp(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) clientAppByID(w http.ResponseWriter, r *http.Request, id string) {
-	app, err := s.read.App(r.Context(), id)
+	app, err := s.Read.App(r.Context(), id)
 	if err != nil {
-		s.writeError(w, r, notFoundAs(err, "app"))
+		s.WriteError(w, r, edge.NotFoundAs(err, "app"))
 		return
 	}
 	origins := app.WidgetOrigins
 	if origins == nil {
 		origins = []string{}
 	}
-	writeJSON(w, http.StatusOK, publicApp{AppID: app.ID, Name: app.Name, WidgetOrigins: origins})
+	edge.WriteJSON(w, http.StatusOK, publicApp{AppID: app.ID, Name: app.Name, WidgetOrigins: origins})
 }
 
 // clientDemoApp answers GET /api/client/demo-app: the demo mini program a
 // first start created, so /demo, /sim and /sdk-demo work without ?appid=.
 func (s *Server) clientDemoApp(w http.ResponseWriter, r *http.Request) {
-	id, err := s.read.Setting(r.Context(), "demo_app")
+	id, err := s.Read.Setting(r.Context(), "demo_app")
 	if err != nil {
-		s.writeError(w, r, notFoundAs(err, "demo app"))
+		s.WriteError(w, r, edge.NotFoundAs(err, "demo app"))
 		return
 	}
 	s.clientAppByID(w, r, id)
@@ -89,17 +89,17 @@ type signedIdentity struct {
 
 func (s *Server) clientIdentify(w http.ResponseWriter, r *http.Request) {
 	var req identifyRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	ctx := r.Context()
-	app, err := s.read.App(ctx, req.AppID)
+	app, err := s.Read.App(ctx, req.AppID)
 	if err != nil {
 		if errors.Is(err, kefu.ErrNotFound) {
 			err = kefu.Errorf(kefu.ENOTFOUND, "no app %q", req.AppID)
 		}
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	if req.Channel == "" {
@@ -109,45 +109,45 @@ func (s *Server) clientIdentify(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case req.Identity != nil:
 		id := req.Identity
-		if err := verifyIdentity(app, id.UserID, id.Timestamp, id.Signature, s.clock.Now()); err != nil {
-			s.writeError(w, r, err)
+		if err := edge.VerifyIdentity(app, id.UserID, id.Timestamp, id.Signature, s.Clock.Now()); err != nil {
+			s.WriteError(w, r, err)
 			return
 		}
 		ident.ExternalID, ident.Verified = "user:"+id.UserID, true
 	case len(req.VisitorID) >= 16 && len(req.VisitorID) <= 128:
 		ident.ExternalID = "visitor:" + req.VisitorID
 	default:
-		s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "send a visitor_id of 16 to 128 characters, or a signed identity"))
+		s.WriteError(w, r, kefu.Errorf(kefu.EINVALID, "send a visitor_id of 16 to 128 characters, or a signed identity"))
 		return
 	}
 	if req.Channel == kefu.ChannelSDK && req.SDKVersion == "" {
-		s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "the sdk channel needs sdk_version"))
+		s.WriteError(w, r, kefu.Errorf(kefu.EINVALID, "the sdk channel needs sdk_version"))
 		return
 	}
-	cust, c, err := s.eng.Identify(ctx, ident)
+	cust, c, err := s.Engine.Identify(ctx, ident)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	st, err := s.clientStateOf(ctx, c)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	tok, exp := s.clientToken(cust, c)
-	writeJSON(w, http.StatusOK, client.Session{Token: tok, ExpiresAt: exp, OpenID: cust.OpenID, Channel: cust.Channel, State: st})
+	tok, exp := s.ClientToken(cust, c)
+	edge.WriteJSON(w, http.StatusOK, client.Session{Token: tok, ExpiresAt: exp, OpenID: cust.OpenID, Channel: cust.Channel, State: st})
 }
 
 // clientHandler is a handler for an authenticated customer.
-type clientHandler func(w http.ResponseWriter, r *http.Request, cl *clientClaims)
+type clientHandler func(w http.ResponseWriter, r *http.Request, cl *edge.ClientClaims)
 
 // withClient checks the bearer token.
 func (s *Server) withClient(h clientHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		cl, err := s.parseClientToken(tok)
+		cl, err := s.ParseClientToken(tok)
 		if err != nil {
-			s.writeError(w, r, err)
+			s.WriteError(w, r, err)
 			return
 		}
 		h(w, r, cl)
@@ -161,53 +161,53 @@ type enterRequest struct {
 	Card        *kefu.MessageCard `json:"card"`
 }
 
-func (s *Server) clientEnter(w http.ResponseWriter, r *http.Request, cl *clientClaims) {
+func (s *Server) clientEnter(w http.ResponseWriter, r *http.Request, cl *edge.ClientClaims) {
 	var req enterRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
-	if _, err := s.eng.Enter(r.Context(), cl.Conversation, req.SessionFrom, req.Card); err != nil {
-		s.writeError(w, r, err)
+	if _, err := s.Engine.Enter(r.Context(), cl.Conversation, req.SessionFrom, req.Card); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	s.clientGetState(w, r, cl)
 }
 
-func (s *Server) clientGetState(w http.ResponseWriter, r *http.Request, cl *clientClaims) {
-	c, err := s.read.Conversation(r.Context(), cl.Conversation)
+func (s *Server) clientGetState(w http.ResponseWriter, r *http.Request, cl *edge.ClientClaims) {
+	c, err := s.Read.Conversation(r.Context(), cl.Conversation)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	st, err := s.clientStateOf(r.Context(), c)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	edge.WriteJSON(w, http.StatusOK, st)
 }
 
 // clientMessages lists the customer's messages after a sequence number:
 // GET /api/client/messages?after=12&limit=100. Internal notes and events
 // are never included.
-func (s *Server) clientMessages(w http.ResponseWriter, r *http.Request, cl *clientClaims) {
-	after, err := queryInt(r, "after", 0)
+func (s *Server) clientMessages(w http.ResponseWriter, r *http.Request, cl *edge.ClientClaims) {
+	after, err := edge.QueryInt(r, "after", 0)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	limit, err := queryInt(r, "limit", 200)
+	limit, err := edge.QueryInt(r, "limit", 200)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	msgs, last, err := s.clientBacklog(r.Context(), cl.Conversation, after, int(limit))
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs, "last_seq": last})
+	edge.WriteJSON(w, http.StatusOK, map[string]any{"messages": msgs, "last_seq": last})
 }
 
 // clientBacklog returns the customer-visible messages after a seq, and the
@@ -217,7 +217,7 @@ func (s *Server) clientBacklog(ctx context.Context, convID, after int64, limit i
 	if limit <= 0 || limit > 500 {
 		limit = 500
 	}
-	msgs, err := s.read.Messages(ctx, convID, after, 0, limit)
+	msgs, err := s.Read.Messages(ctx, convID, after, 0, limit)
 	if err != nil {
 		return nil, after, err
 	}
@@ -239,27 +239,27 @@ func customerMessage(o *client.Outgoing) *kefu.Message {
 	return &kefu.Message{ClientMsgID: o.ClientMsgID, Kind: o.Kind, Text: o.Text, Image: o.Image, MiniProgramPage: o.MiniProgramPage}
 }
 
-func (s *Server) clientSend(w http.ResponseWriter, r *http.Request, cl *clientClaims) {
+func (s *Server) clientSend(w http.ResponseWriter, r *http.Request, cl *edge.ClientClaims) {
 	var req client.Outgoing
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	m, dup, err := s.receive(r.Context(), cl, &req)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	status := http.StatusCreated
 	if dup {
 		status = http.StatusOK
 	}
-	writeJSON(w, status, m)
+	edge.WriteJSON(w, status, m)
 }
 
 // receive hands a customer's message to the engine. Images must be media
 // uploaded by the same customer's app.
-func (s *Server) receive(ctx context.Context, cl *clientClaims, req *client.Outgoing) (*client.Message, bool, error) {
+func (s *Server) receive(ctx context.Context, cl *edge.ClientClaims, req *client.Outgoing) (*client.Message, bool, error) {
 	m := customerMessage(req)
 	if m.Kind == kefu.KindImage && m.Image != nil {
 		if !s.ownMedia(ctx, cl, m.Image.MediaID) {
@@ -277,19 +277,19 @@ func (s *Server) receive(ctx context.Context, cl *clientClaims, req *client.Outg
 			return nil, false, kefu.Errorf(kefu.EINVALID, "thumb_url must be an http(s) URL")
 		}
 	}
-	stored, dup, err := s.eng.Receive(ctx, cl.Conversation, m)
+	stored, dup, err := s.Engine.Receive(ctx, cl.Conversation, m)
 	if err != nil {
 		return nil, false, err
 	}
 	if !dup {
-		s.metrics.received.Inc()
+		s.Metrics.Received.Inc()
 	}
 	return s.clientMessageOf(ctx, stored, agentNames{}), dup, nil
 }
 
 // ownMedia reports whether the customer's app may use media id.
-func (s *Server) ownMedia(ctx context.Context, cl *clientClaims, id string) bool {
-	_, err := s.eng.UsableMedia(ctx, cl.App, id)
+func (s *Server) ownMedia(ctx context.Context, cl *edge.ClientClaims, id string) bool {
+	_, err := s.Engine.UsableMedia(ctx, cl.App, id)
 	return err == nil
 }
 
@@ -297,18 +297,18 @@ type typingRequest struct {
 	On bool `json:"on"`
 }
 
-func (s *Server) clientTyping(w http.ResponseWriter, r *http.Request, cl *clientClaims) {
+func (s *Server) clientTyping(w http.ResponseWriter, r *http.Request, cl *edge.ClientClaims) {
 	var req typingRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
-	c, err := s.read.Conversation(r.Context(), cl.Conversation)
+	c, err := s.Read.Conversation(r.Context(), cl.Conversation)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	s.eng.Typing(r.Context(), c, kefu.SenderUser, req.On)
+	s.Engine.Typing(r.Context(), c, kefu.SenderUser, req.On)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -317,28 +317,15 @@ type readRequest struct {
 	Read      int64 `json:"read"`
 }
 
-func (s *Server) clientRead(w http.ResponseWriter, r *http.Request, cl *clientClaims) {
+func (s *Server) clientRead(w http.ResponseWriter, r *http.Request, cl *edge.ClientClaims) {
 	var req readRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
-	if err := s.eng.MarkCustomer(r.Context(), cl.Conversation, engine.CustomerMarkers{Delivered: req.Delivered, Read: req.Read}); err != nil {
-		s.writeError(w, r, err)
+	if err := s.Engine.MarkCustomer(r.Context(), cl.Conversation, engine.CustomerMarkers{Delivered: req.Delivered, Read: req.Read}); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// queryInt reads a non-negative integer query parameter.
-func queryInt(r *http.Request, name string, def int64) (int64, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return 0, kefu.Errorf(kefu.EINVALID, "%s must be a non-negative integer", name)
-	}
-	return n, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/httpapi/edge"
 	"github.com/kefuhq/kefu/wechat"
 )
 
@@ -38,30 +39,30 @@ type simPush struct {
 	CreatedAt     time.Time       `json:"created_at"`
 }
 
-func (s *Server) clientPushes(w http.ResponseWriter, r *http.Request, cl *clientClaims) {
+func (s *Server) clientPushes(w http.ResponseWriter, r *http.Request, cl *edge.ClientClaims) {
 	ctx := r.Context()
-	a, _, err := s.deskAgent(r)
+	a, _, err := s.DeskAgent(r)
 	if err != nil {
-		s.writeError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "sign in to the workspace as an agent of this app to see its pushes"))
+		s.WriteError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "sign in to the workspace as an agent of this app to see its pushes"))
 		return
 	}
 	if !a.Serves(cl.App, 0) {
-		s.writeError(w, r, kefu.Errorf(kefu.EFORBIDDEN, "you do not serve this app, so you may not see its pushes"))
+		s.WriteError(w, r, kefu.Errorf(kefu.EFORBIDDEN, "you do not serve this app, so you may not see its pushes"))
 		return
 	}
-	app, err := s.read.App(ctx, cl.App)
+	app, err := s.Read.App(ctx, cl.App)
 	if err != nil {
-		s.writeError(w, r, notFoundAs(err, "app"))
+		s.WriteError(w, r, edge.NotFoundAs(err, "app"))
 		return
 	}
-	after, err := queryInt(r, "after", 0)
+	after, err := edge.QueryInt(r, "after", 0)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	attempts, err := s.read.PushAttempts(ctx, kefu.PushLogFilter{AppID: app.ID, ConversationID: cl.Conversation, Limit: 200})
+	attempts, err := s.Read.PushAttempts(ctx, kefu.PushLogFilter{AppID: app.ID, ConversationID: cl.Conversation, Limit: 200})
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	out := make([]*simPush, 0, len(attempts))
@@ -70,7 +71,7 @@ func (s *Server) clientPushes(w http.ResponseWriter, r *http.Request, cl *client
 			out = append(out, simPushOf(app, at))
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"pushes": out})
+	edge.WriteJSON(w, http.StatusOK, map[string]any{"pushes": out})
 }
 
 // simPushOf decodes an attempt the way the developer's server would.

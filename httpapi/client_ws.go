@@ -13,6 +13,7 @@ import (
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/client"
 	"github.com/kefuhq/kefu/engine"
+	"github.com/kefuhq/kefu/httpapi/edge"
 )
 
 // clientWS is the customer's live connection: GET /api/client/ws?token=…&after=N.
@@ -25,14 +26,14 @@ func (s *Server) clientWS(w http.ResponseWriter, r *http.Request) {
 	if tok == "" {
 		tok, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	}
-	cl, err := s.parseClientToken(tok)
+	cl, err := s.ParseClientToken(tok)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	after, err := queryInt(r, "after", 0)
+	after, err := edge.QueryInt(r, "after", 0)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	wc, err := s.acceptWS(w, r, "client")
@@ -51,7 +52,7 @@ func (s *Server) clientWS(w http.ResponseWriter, r *http.Request) {
 type clientSession struct {
 	s     *Server
 	wc    *wsConn
-	cl    *clientClaims
+	cl    *edge.ClientClaims
 	names agentNames
 
 	mu         sync.Mutex
@@ -69,7 +70,7 @@ func (cs *clientSession) run(after int64) {
 	// Subscribe before reading the backlog so nothing falls between them.
 	cancel, err := s.bus.Subscribe(engine.ConversationTopic(cs.cl.Conversation), cs.onEvent)
 	if err != nil {
-		s.log.Error("client websocket: subscribe", "err", err)
+		s.Log.Error("client websocket: subscribe", "err", err)
 		return
 	}
 	defer cancel()
@@ -152,9 +153,9 @@ func (cs *clientSession) fillGap(ctx context.Context, to int64) {
 	cs.mu.Lock()
 	after := cs.lastSeq // no other writer while !synced
 	cs.mu.Unlock()
-	msgs, err := cs.s.read.Messages(ctx, cs.cl.Conversation, after, to, 0)
+	msgs, err := cs.s.Read.Messages(ctx, cs.cl.Conversation, after, to, 0)
 	if err != nil {
-		cs.s.log.Warn("client websocket: fill a gap from the store", "err", err)
+		cs.s.Log.Warn("client websocket: fill a gap from the store", "err", err)
 	}
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
@@ -254,7 +255,7 @@ func (cs *clientSession) refreshQueuePosition() {
 			return
 		case <-t.C:
 		}
-		c, err := cs.s.read.Conversation(cs.wc.ctx, cs.cl.Conversation)
+		c, err := cs.s.Read.Conversation(cs.wc.ctx, cs.cl.Conversation)
 		cs.mu.Lock()
 		if err == nil {
 			cs.sendStateLocked(cs.wc.ctx, c, false)
@@ -276,7 +277,7 @@ func (cs *clientSession) sync(ctx context.Context, after int64) bool {
 	for {
 		msgs, last, err := s.clientBacklog(ctx, cs.cl.Conversation, cs.lastSeq, 500)
 		if err != nil {
-			s.log.Error("client websocket: backlog", "err", err)
+			s.Log.Error("client websocket: backlog", "err", err)
 			return false
 		}
 		for _, m := range msgs {
@@ -287,7 +288,7 @@ func (cs *clientSession) sync(ctx context.Context, after int64) bool {
 		}
 		cs.lastSeq = last
 	}
-	c, err := s.read.Conversation(ctx, cs.cl.Conversation)
+	c, err := s.Read.Conversation(ctx, cs.cl.Conversation)
 	if err != nil {
 		return false
 	}
@@ -311,34 +312,34 @@ type clientFrame struct {
 func (cs *clientSession) onFrame(ctx context.Context, data []byte) {
 	var f clientFrame
 	if err := json.Unmarshal(data, &f); err != nil {
-		cs.wc.sendJSON(wsError{Type: "error", Error: errorDetail{Code: kefu.EINVALID, Message: "frames must be JSON objects with a type"}})
+		cs.wc.sendJSON(wsError{Type: "error", Error: edge.ErrorDetail{Code: kefu.EINVALID, Message: "frames must be JSON objects with a type"}})
 		return
 	}
 	switch f.Type {
 	case "send":
 		if f.Message == nil {
-			cs.wc.sendJSON(wsError{Type: "error", Error: errorDetail{Code: kefu.EINVALID, Message: "a send frame needs a message"}})
+			cs.wc.sendJSON(wsError{Type: "error", Error: edge.ErrorDetail{Code: kefu.EINVALID, Message: "a send frame needs a message"}})
 			return
 		}
 		m, _, err := cs.s.receive(ctx, cs.cl, f.Message)
 		if err != nil {
 			cs.wc.sendJSON(wsError{Type: "error", ClientMsgID: f.Message.ClientMsgID,
-				Error: errorDetail{Code: kefu.ErrorCode(err), Message: kefu.ErrorMessage(err)}})
+				Error: edge.ErrorDetail{Code: kefu.ErrorCode(err), Message: kefu.ErrorMessage(err)}})
 			return
 		}
 		cs.wc.sendJSON(messageFrame{Type: "sent", ClientMsgID: f.Message.ClientMsgID, Message: m})
 	case "typing":
-		if c, err := cs.s.read.Conversation(ctx, cs.cl.Conversation); err == nil {
-			cs.s.eng.Typing(ctx, c, kefu.SenderUser, f.On)
+		if c, err := cs.s.Read.Conversation(ctx, cs.cl.Conversation); err == nil {
+			cs.s.Engine.Typing(ctx, c, kefu.SenderUser, f.On)
 		}
 	case "read":
-		if err := cs.s.eng.MarkCustomer(ctx, cs.cl.Conversation, engine.CustomerMarkers{Delivered: f.Delivered, Read: f.Read}); err != nil {
-			cs.wc.sendJSON(wsError{Type: "error", Error: errorDetail{Code: kefu.ErrorCode(err), Message: kefu.ErrorMessage(err)}})
+		if err := cs.s.Engine.MarkCustomer(ctx, cs.cl.Conversation, engine.CustomerMarkers{Delivered: f.Delivered, Read: f.Read}); err != nil {
+			cs.wc.sendJSON(wsError{Type: "error", Error: edge.ErrorDetail{Code: kefu.ErrorCode(err), Message: kefu.ErrorMessage(err)}})
 		}
 	case "ping":
 		cs.wc.send([]byte(`{"type":"pong"}`))
 	default:
-		cs.wc.sendJSON(wsError{Type: "error", Error: errorDetail{Code: kefu.EINVALID, Message: "unknown frame type " + jsonQuote(f.Type)}})
+		cs.wc.sendJSON(wsError{Type: "error", Error: edge.ErrorDetail{Code: kefu.EINVALID, Message: "unknown frame type " + jsonQuote(f.Type)}})
 	}
 }
 

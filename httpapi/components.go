@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/httpapi/edge"
 )
 
 // Assistant components (seed 001). Admins register them; the workspace
@@ -14,58 +15,58 @@ import (
 // versioned context with a short-lived signed token, and relays what they
 // post to the server, which enforces every rule. See
 // docs/assistant-components.md.
-func (s *Server) componentRoutes(mux routeMux) {
-	mux.HandleFunc("GET /api/admin/components", s.withAdmin(s.listComponents))
-	mux.HandleFunc("POST /api/admin/components", s.withAdmin(s.saveComponent))
-	mux.HandleFunc("PUT /api/admin/components/{cid}", s.withAdmin(s.saveComponent))
-	mux.HandleFunc("DELETE /api/admin/components/{cid}", s.withAdmin(s.deleteComponent))
-	mux.HandleFunc("GET /api/desk/conversations/{id}/components", s.withAgent(s.withConversation(s.conversationComponents)))
-	mux.HandleFunc("POST /api/desk/conversations/{id}/component-messages", s.withAgent(s.withConversation(s.componentSend)))
+func (s *Server) componentRoutes(mux edge.RouteMux) {
+	mux.HandleFunc("GET /api/admin/components", s.WithAdmin(s.listComponents))
+	mux.HandleFunc("POST /api/admin/components", s.WithAdmin(s.saveComponent))
+	mux.HandleFunc("PUT /api/admin/components/{cid}", s.WithAdmin(s.saveComponent))
+	mux.HandleFunc("DELETE /api/admin/components/{cid}", s.WithAdmin(s.deleteComponent))
+	mux.HandleFunc("GET /api/desk/conversations/{id}/components", s.WithAgent(s.withConversation(s.conversationComponents)))
+	mux.HandleFunc("POST /api/desk/conversations/{id}/component-messages", s.WithAgent(s.withConversation(s.componentSend)))
 	mux.HandleFunc("POST /api/components/verify", s.verifyComponentToken)
 }
 
 func (s *Server) listComponents(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
-	list, err := s.read.Components(r.Context())
+	list, err := s.Read.Components(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	if list == nil {
 		list = []*kefu.Component{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"components": list})
+	edge.WriteJSON(w, http.StatusOK, map[string]any{"components": list})
 }
 
 func (s *Server) saveComponent(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
 	var c kefu.Component
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &c); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &c); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	c.ID = 0
 	status := http.StatusCreated
 	if r.PathValue("cid") != "" {
-		id, err := pathID(r, "cid", "component")
+		id, err := edge.PathID(r, "cid", "component")
 		if err != nil {
-			s.writeError(w, r, err)
+			s.WriteError(w, r, err)
 			return
 		}
 		c.ID, status = id, http.StatusOK
 	}
-	if err := s.eng.SaveComponent(r.Context(), &c); err != nil {
-		s.writeError(w, r, notFoundAs(err, "component"))
+	if err := s.Engine.SaveComponent(r.Context(), &c); err != nil {
+		s.WriteError(w, r, edge.NotFoundAs(err, "component"))
 		return
 	}
-	writeJSON(w, status, &c)
+	edge.WriteJSON(w, status, &c)
 }
 
 func (s *Server) deleteComponent(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
-	id, err := pathID(r, "cid", "component")
+	id, err := edge.PathID(r, "cid", "component")
 	if err == nil {
-		err = s.eng.DeleteComponent(r.Context(), id)
+		err = s.Engine.DeleteComponent(r.Context(), id)
 	}
 	if err != nil {
-		s.writeError(w, r, notFoundAs(err, "component"))
+		s.WriteError(w, r, edge.NotFoundAs(err, "component"))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -130,13 +131,13 @@ type componentClaims struct {
 // contextFor builds a component's context for a conversation, its
 // customer and an agent.
 func (s *Server) contextFor(comp *kefu.Component, c *kefu.Conversation, cust *kefu.Customer, a *kefu.Agent, withToken bool) *componentContext {
-	exp := s.clock.Now().Add(componentContextLife).Truncate(time.Second)
+	exp := s.Clock.Now().Add(componentContextLife).Truncate(time.Second)
 	ctx := &componentContext{Version: ComponentContextVersion, Component: componentRef{ID: comp.ID, Name: comp.Name},
 		Conversation: contextConv{ID: c.ID, State: c.State, SessionFrom: c.SessionFrom, Card: c.Card},
 		Customer:     contextCustomer{OpenID: cust.OpenID, Channel: cust.Channel, SDKVersion: cust.SDKVersion, Name: cust.Name, Verified: cust.Verified},
 		Agent:        contextAgent{ID: a.ID, Name: a.Name}, AppID: c.AppID, ExpiresAt: exp}
 	if withToken {
-		ctx.Token = s.sealToken("component", componentClaims{Component: comp.ID, Conversation: c.ID, Agent: a.ID, AuthVersion: a.AuthVersion, Expires: exp.Unix()})
+		ctx.Token = s.SealToken("component", componentClaims{Component: comp.ID, Conversation: c.ID, Agent: a.ID, AuthVersion: a.AuthVersion, Expires: exp.Unix()})
 	}
 	return ctx
 }
@@ -151,9 +152,9 @@ type componentView struct {
 // conversationComponents lists the components the agent may use in this
 // conversation, each with a fresh context (and token) to post to it.
 func (s *Server) conversationComponents(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
-	list, err := s.read.Components(r.Context())
+	list, err := s.Read.Components(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	out := []*componentView{}
@@ -163,14 +164,14 @@ func (s *Server) conversationComponents(w http.ResponseWriter, r *http.Request, 
 			continue
 		}
 		if cust == nil {
-			if cust, err = s.eng.CustomerOf(r.Context(), c.ID); err != nil {
-				s.writeError(w, r, err)
+			if cust, err = s.Engine.CustomerOf(r.Context(), c.ID); err != nil {
+				s.WriteError(w, r, err)
 				return
 			}
 		}
 		out = append(out, &componentView{Component: comp, FrameURL: comp.URL, Context: s.contextFor(comp, c, cust, a, true)})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"components": out})
+	edge.WriteJSON(w, http.StatusOK, map[string]any{"components": out})
 }
 
 // componentMessage is what the workspace relays from a component's frame:
@@ -184,21 +185,21 @@ type componentMessage struct {
 
 func (s *Server) componentSend(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
 	var req componentMessage
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	if req.Method != "sendMsg" {
-		s.writeError(w, r, kefu.Errorf(kefu.EINVALID, "method must be sendMsg"))
+		s.WriteError(w, r, kefu.Errorf(kefu.EINVALID, "method must be sendMsg"))
 		return
 	}
-	m, err := s.eng.SendFromComponent(r.Context(), c.ID, a, req.ComponentID, req.Type, req.Content)
+	m, err := s.Engine.SendFromComponent(r.Context(), c.ID, a, req.ComponentID, req.Type, req.Content)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	s.metrics.sent.WithLabelValues("agent").Inc()
-	writeJSON(w, http.StatusCreated, m)
+	s.Metrics.Sent.WithLabelValues("agent").Inc()
+	edge.WriteJSON(w, http.StatusCreated, m)
 }
 
 // verifyComponentToken lets a component's own back end check the token its
@@ -208,45 +209,45 @@ func (s *Server) verifyComponentToken(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Token string `json:"token"`
 	}
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	var cl componentClaims
-	if !s.openToken("component", req.Token, &cl) || s.clock.Now().Unix() >= cl.Expires {
-		s.writeError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "the component token is not valid or has expired"))
+	if !s.OpenToken("component", req.Token, &cl) || s.Clock.Now().Unix() >= cl.Expires {
+		s.WriteError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "the component token is not valid or has expired"))
 		return
 	}
 	ctx := r.Context()
-	comp, err1 := s.read.Component(ctx, cl.Component)
-	c, err2 := s.read.Conversation(ctx, cl.Conversation)
-	a, err3 := s.read.Agent(ctx, cl.Agent)
+	comp, err1 := s.Read.Component(ctx, cl.Component)
+	c, err2 := s.Read.Conversation(ctx, cl.Conversation)
+	a, err3 := s.Read.Agent(ctx, cl.Agent)
 	if err := errors.Join(err1, err2, err3); err != nil {
-		s.writeError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "the component token refers to something that no longer exists"))
+		s.WriteError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "the component token refers to something that no longer exists"))
 		return
 	}
 	if a.AuthVersion != cl.AuthVersion {
-		s.writeError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "the agent has signed out since the component token was issued"))
+		s.WriteError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "the agent has signed out since the component token was issued"))
 		return
 	}
 	if !comp.VisibleTo(a, c.AppID, c.TeamID) {
-		s.writeError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "the agent may no longer use this component here"))
+		s.WriteError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "the agent may no longer use this component here"))
 		return
 	}
-	cust, err := s.read.Customer(ctx, c.CustomerID)
+	cust, err := s.Read.Customer(ctx, c.CustomerID)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	out := s.contextFor(comp, c, cust, a, false)
 	out.ExpiresAt = time.Unix(cl.Expires, 0).UTC()
-	writeJSON(w, http.StatusOK, out)
+	edge.WriteJSON(w, http.StatusOK, out)
 }
 
 // componentOrigins lists the origins of enabled components, which the
 // workspace may frame.
 func componentOrigins(s *Server, r *http.Request) []string {
-	list, err := s.read.Components(r.Context())
+	list, err := s.Read.Components(r.Context())
 	if err != nil {
 		return nil
 	}

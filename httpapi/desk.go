@@ -11,33 +11,34 @@ import (
 
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/engine"
+	"github.com/kefuhq/kefu/httpapi/edge"
 )
 
 // The desk API: what the agents' workspace uses. Every conversation an
 // agent touches is checked against the apps and teams they serve. See
 // docs/desk-api.md.
-func (s *Server) deskRoutes(mux routeMux) {
+func (s *Server) deskRoutes(mux edge.RouteMux) {
 	mux.HandleFunc("POST /api/desk/login", s.deskLogin)
 	mux.HandleFunc("GET /api/desk/me", s.deskMe)
-	mux.HandleFunc("POST /api/desk/logout", s.withAgent(s.deskLogout))
-	mux.HandleFunc("POST /api/desk/logout-everywhere", s.withAgent(s.deskLogoutEverywhere))
-	mux.HandleFunc("POST /api/desk/status", s.withAgent(s.deskStatus))
-	mux.HandleFunc("GET /api/desk/queue", s.withAgent(s.deskQueue))
-	mux.HandleFunc("GET /api/desk/conversations", s.withAgent(s.deskConversations))
-	mux.HandleFunc("GET /api/desk/conversations/{id}", s.withAgent(s.withConversation(s.deskConversation)))
-	mux.HandleFunc("GET /api/desk/conversations/{id}/messages", s.withAgent(s.withConversation(s.deskMessages)))
-	mux.HandleFunc("POST /api/desk/conversations/{id}/messages", s.withAgent(s.withConversation(s.deskSend)))
-	mux.HandleFunc("POST /api/desk/conversations/{id}/accept", s.withAgent(s.withConversation(s.deskAccept)))
-	mux.HandleFunc("POST /api/desk/conversations/{id}/close", s.withAgent(s.withConversation(s.deskClose)))
-	mux.HandleFunc("POST /api/desk/conversations/{id}/transfer", s.withAgent(s.withConversation(s.deskTransfer)))
-	mux.HandleFunc("POST /api/desk/conversations/{id}/read", s.withAgent(s.withConversation(s.deskRead)))
-	mux.HandleFunc("POST /api/desk/conversations/{id}/typing", s.withAgent(s.withConversation(s.deskTyping)))
-	mux.HandleFunc("GET /api/desk/conversations/{id}/transfer-targets", s.withAgent(s.withConversation(s.deskTransferTargets)))
-	mux.HandleFunc("POST /api/desk/media", s.withAgent(s.deskUpload))
-	mux.HandleFunc("GET /api/desk/canned", s.withAgent(s.deskCanned))
-	mux.HandleFunc("POST /api/desk/canned", s.withAgent(s.deskCreateCanned))
-	mux.HandleFunc("PATCH /api/desk/canned/{id}", s.withAgent(s.deskEditCanned))
-	mux.HandleFunc("DELETE /api/desk/canned/{id}", s.withAgent(s.deskDeleteCanned))
+	mux.HandleFunc("POST /api/desk/logout", s.WithAgent(s.deskLogout))
+	mux.HandleFunc("POST /api/desk/logout-everywhere", s.WithAgent(s.deskLogoutEverywhere))
+	mux.HandleFunc("POST /api/desk/status", s.WithAgent(s.deskStatus))
+	mux.HandleFunc("GET /api/desk/queue", s.WithAgent(s.deskQueue))
+	mux.HandleFunc("GET /api/desk/conversations", s.WithAgent(s.deskConversations))
+	mux.HandleFunc("GET /api/desk/conversations/{id}", s.WithAgent(s.withConversation(s.deskConversation)))
+	mux.HandleFunc("GET /api/desk/conversations/{id}/messages", s.WithAgent(s.withConversation(s.deskMessages)))
+	mux.HandleFunc("POST /api/desk/conversations/{id}/messages", s.WithAgent(s.withConversation(s.deskSend)))
+	mux.HandleFunc("POST /api/desk/conversations/{id}/accept", s.WithAgent(s.withConversation(s.deskAccept)))
+	mux.HandleFunc("POST /api/desk/conversations/{id}/close", s.WithAgent(s.withConversation(s.deskClose)))
+	mux.HandleFunc("POST /api/desk/conversations/{id}/transfer", s.WithAgent(s.withConversation(s.deskTransfer)))
+	mux.HandleFunc("POST /api/desk/conversations/{id}/read", s.WithAgent(s.withConversation(s.deskRead)))
+	mux.HandleFunc("POST /api/desk/conversations/{id}/typing", s.WithAgent(s.withConversation(s.deskTyping)))
+	mux.HandleFunc("GET /api/desk/conversations/{id}/transfer-targets", s.WithAgent(s.withConversation(s.deskTransferTargets)))
+	mux.HandleFunc("POST /api/desk/media", s.WithAgent(s.deskUpload))
+	mux.HandleFunc("GET /api/desk/canned", s.WithAgent(s.deskCanned))
+	mux.HandleFunc("POST /api/desk/canned", s.WithAgent(s.deskCreateCanned))
+	mux.HandleFunc("PATCH /api/desk/canned/{id}", s.WithAgent(s.deskEditCanned))
+	mux.HandleFunc("DELETE /api/desk/canned/{id}", s.WithAgent(s.deskDeleteCanned))
 	mux.HandleFunc("GET /api/desk/ws", s.deskWS)
 }
 
@@ -46,19 +47,19 @@ type convHandler func(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *
 
 // withConversation loads {id} and checks the agent serves its app and team.
 // A conversation the agent may not see is reported as not found.
-func (s *Server) withConversation(h convHandler) deskHandler {
+func (s *Server) withConversation(h convHandler) edge.DeskHandler {
 	return func(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
 		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if err != nil {
-			s.writeError(w, r, kefu.Errorf(kefu.ENOTFOUND, "no such conversation"))
+			s.WriteError(w, r, kefu.Errorf(kefu.ENOTFOUND, "no such conversation"))
 			return
 		}
-		c, err := s.read.Conversation(r.Context(), id)
+		c, err := s.Read.Conversation(r.Context(), id)
 		if err != nil || !a.Serves(c.AppID, c.TeamID) && !servedBefore(r.Context(), s, a, c) {
 			if err == nil || errors.Is(err, kefu.ErrNotFound) {
 				err = kefu.Errorf(kefu.ENOTFOUND, "no such conversation")
 			}
-			s.writeError(w, r, err)
+			s.WriteError(w, r, err)
 			return
 		}
 		h(w, r, a, c)
@@ -71,7 +72,7 @@ func servedBefore(ctx context.Context, s *Server, a *kefu.Agent, c *kefu.Convers
 	if !a.Serves(c.AppID, 0) {
 		return false
 	}
-	sessions, err := s.read.Sessions(ctx, c.ID)
+	sessions, err := s.Read.Sessions(ctx, c.ID)
 	if err != nil {
 		return false
 	}
@@ -106,22 +107,22 @@ type replyWindow struct {
 func (s *Server) deskView(ctx context.Context, c *kefu.Conversation, detail bool, names agentNames) (*deskConversationView, error) {
 	v := &deskConversationView{Conversation: c}
 	var err error
-	if v.Customer, err = s.read.Customer(ctx, c.CustomerID); err != nil {
+	if v.Customer, err = s.Read.Customer(ctx, c.CustomerID); err != nil {
 		return nil, err
 	}
-	if v.Unread, err = s.read.UnreadCount(ctx, c); err != nil {
+	if v.Unread, err = s.Read.UnreadCount(ctx, c); err != nil {
 		return nil, err
 	}
 	v.AgentName = s.agentName(ctx, c.AgentID, names)
 	if c.State == kefu.StateQueued {
-		pos, err := s.read.QueuePosition(ctx, c)
+		pos, err := s.Read.QueuePosition(ctx, c)
 		if err != nil {
 			return nil, err
 		}
 		v.QueuePosition = pos + 1
 	}
 	if v.Customer.Channel == kefu.ChannelMiniProgram {
-		now := s.clock.Now()
+		now := s.Clock.Now()
 		w := &replyWindow{}
 		if now.Before(c.Quota.Until) {
 			w.APIRemaining, w.APIUntil = c.Quota.Remaining, c.Quota.Until
@@ -133,7 +134,7 @@ func (s *Server) deskView(ctx context.Context, c *kefu.Conversation, detail bool
 	}
 	// The last message worth a preview line.
 	from := max(c.LastSeq-5, 0)
-	if msgs, err := s.read.Messages(ctx, c.ID, from, 0, 10); err == nil {
+	if msgs, err := s.Read.Messages(ctx, c.ID, from, 0, 10); err == nil {
 		for i := len(msgs) - 1; i >= 0; i-- {
 			if msgs[i].VisibleToAgents() {
 				v.LastMessage = msgs[i]
@@ -142,7 +143,7 @@ func (s *Server) deskView(ctx context.Context, c *kefu.Conversation, detail bool
 		}
 	}
 	if detail {
-		if v.Sessions, err = s.read.Sessions(ctx, c.ID); err != nil {
+		if v.Sessions, err = s.Read.Sessions(ctx, c.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -172,20 +173,20 @@ type statusRequest struct {
 
 func (s *Server) deskStatus(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
 	var req statusRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
-	if err := s.eng.SetStatus(r.Context(), a.ID, req.Status, req.Reassign); err != nil {
-		s.writeError(w, r, err)
+	if err := s.Engine.SetStatus(r.Context(), a.ID, req.Status, req.Reassign); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
-	cur, err := s.read.Agent(r.Context(), a.ID)
+	cur, err := s.Read.Agent(r.Context(), a.ID)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, cur)
+	edge.WriteJSON(w, http.StatusOK, cur)
 }
 
 // servedApps returns the app ids an agent serves (nil: all, for admins).
@@ -200,9 +201,9 @@ func servedApps(a *kefu.Agent) []string {
 }
 
 func (s *Server) deskQueue(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
-	q, err := s.read.Queue(r.Context(), kefu.QueueFilter{AppIDs: servedApps(a), Limit: 500})
+	q, err := s.Read.Queue(r.Context(), kefu.QueueFilter{AppIDs: servedApps(a), Limit: 500})
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	s.writeDeskViews(w, r, a, q)
@@ -212,10 +213,10 @@ func (s *Server) deskQueue(w http.ResponseWriter, r *http.Request, a *kefu.Agent
 func (s *Server) writeDeskViews(w http.ResponseWriter, r *http.Request, a *kefu.Agent, convs []*kefu.Conversation) {
 	views, err := s.deskViews(r.Context(), a, convs)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversations": views})
+	edge.WriteJSON(w, http.StatusOK, map[string]any{"conversations": views})
 }
 
 // deskConversations lists the agent's own sessions (?mine=1, the default
@@ -226,15 +227,15 @@ func (s *Server) deskConversations(w http.ResponseWriter, r *http.Request, a *ke
 	var convs []*kefu.Conversation
 	var err error
 	if q := r.URL.Query(); q.Get("mine") == "1" || len(q) == 0 {
-		convs, err = s.read.AgentConversations(ctx, a.ID)
+		convs, err = s.Read.AgentConversations(ctx, a.ID)
 	} else {
 		var f kefu.ConversationFilter
 		if f, err = searchFilter(a, q); err == nil {
-			convs, err = s.read.Conversations(ctx, f)
+			convs, err = s.Read.Conversations(ctx, f)
 		}
 	}
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	s.writeDeskViews(w, r, a, convs)
@@ -285,27 +286,27 @@ func searchFilter(a *kefu.Agent, q url.Values) (kefu.ConversationFilter, error) 
 func (s *Server) deskConversation(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
 	v, err := s.deskView(r.Context(), c, true, agentNames{})
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	edge.WriteJSON(w, http.StatusOK, v)
 }
 
 // deskMessages lists messages: ?after=N (newer than N, oldest first) or
 // ?before=N (the page of up to limit messages before N). Events are never
 // included; the developer phase is marked on each message.
 func (s *Server) deskMessages(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
-	after, err := queryInt(r, "after", 0)
+	after, err := edge.QueryInt(r, "after", 0)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	before, err := queryInt(r, "before", 0)
+	before, err := edge.QueryInt(r, "before", 0)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	limit, err := queryInt(r, "limit", 200)
+	limit, err := edge.QueryInt(r, "limit", 200)
 	if err != nil || limit == 0 || limit > 500 {
 		limit = 200
 	}
@@ -313,9 +314,9 @@ func (s *Server) deskMessages(w http.ResponseWriter, r *http.Request, a *kefu.Ag
 	if before > 0 {
 		to, after = before-1, max(before-1-limit, 0)
 	}
-	msgs, err := s.read.Messages(r.Context(), c.ID, after, to, int(limit))
+	msgs, err := s.Read.Messages(r.Context(), c.ID, after, to, int(limit))
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	last := after
@@ -326,7 +327,7 @@ func (s *Server) deskMessages(w http.ResponseWriter, r *http.Request, a *kefu.Ag
 			out = append(out, m)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": out, "last_seq": last})
+	edge.WriteJSON(w, http.StatusOK, map[string]any{"messages": out, "last_seq": last})
 }
 
 // deskSendRequest is an agent's message (or internal note).
@@ -349,40 +350,40 @@ func (req *deskSendRequest) message() *kefu.Message {
 
 func (s *Server) deskSend(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
 	var req deskSendRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	m, err := s.agentSend(r.Context(), a, c.ID, "desk", req.message())
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, m)
+	edge.WriteJSON(w, http.StatusCreated, m)
 }
 
 // agentSend sends a message from an agent through the engine.
 func (s *Server) agentSend(ctx context.Context, a *kefu.Agent, convID int64, source string, m *kefu.Message) (*kefu.Message, error) {
-	stored, err := s.eng.Send(ctx, engine.SendRequest{ConversationID: convID, Sender: kefu.SenderAgent, Agent: a, Source: source, Message: m})
+	stored, err := s.Engine.Send(ctx, engine.SendRequest{ConversationID: convID, Sender: kefu.SenderAgent, Agent: a, Source: source, Message: m})
 	if err == nil && !stored.Internal {
-		s.metrics.sent.WithLabelValues("agent").Inc()
+		s.Metrics.Sent.WithLabelValues("agent").Inc()
 	}
 	return stored, err
 }
 
 func (s *Server) deskAccept(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
-	c, err := s.eng.Accept(r.Context(), c.ID, a.ID)
+	c, err := s.Engine.Accept(r.Context(), c.ID, a.ID)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	s.deskConversation(w, r, a, c)
 }
 
 func (s *Server) deskClose(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
-	c, err := s.eng.Close(r.Context(), c.ID, a)
+	c, err := s.Engine.Close(r.Context(), c.ID, a)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	s.deskConversation(w, r, a, c)
@@ -396,16 +397,16 @@ type transferRequest struct {
 
 func (s *Server) deskTransfer(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
 	var req transferRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
-	c, err := s.eng.TransferTo(r.Context(), c.ID, a, engine.TransferTarget{AgentID: req.AgentID, TeamID: req.TeamID, Note: strings.TrimSpace(req.Note)})
+	c, err := s.Engine.TransferTo(r.Context(), c.ID, a, engine.TransferTarget{AgentID: req.AgentID, TeamID: req.TeamID, Note: strings.TrimSpace(req.Note)})
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	edge.WriteJSON(w, http.StatusOK, c)
 }
 
 type deskReadRequest struct {
@@ -414,12 +415,12 @@ type deskReadRequest struct {
 
 func (s *Server) deskRead(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
 	var req deskReadRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
-	if err := s.eng.MarkAgentRead(r.Context(), c.ID, req.Seq); err != nil {
-		s.writeError(w, r, err)
+	if err := s.Engine.MarkAgentRead(r.Context(), c.ID, req.Seq); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -427,35 +428,35 @@ func (s *Server) deskRead(w http.ResponseWriter, r *http.Request, a *kefu.Agent,
 
 func (s *Server) deskTyping(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
 	var req typingRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	if c.State != kefu.StateActive || c.AgentID != a.ID {
-		s.writeError(w, r, kefu.Errorf(kefu.ECONFLICT, "only the agent serving the session can type to the customer"))
+		s.WriteError(w, r, kefu.Errorf(kefu.ECONFLICT, "only the agent serving the session can type to the customer"))
 		return
 	}
-	s.eng.Typing(r.Context(), c, kefu.SenderAgent, req.On)
+	s.Engine.Typing(r.Context(), c, kefu.SenderAgent, req.On)
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) deskUpload(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
 	appID := r.URL.Query().Get("appid")
 	if !a.Serves(appID, 0) || appID == "" {
-		s.writeError(w, r, kefu.Errorf(kefu.EFORBIDDEN, "upload for an app you serve (?appid=…)"))
+		s.WriteError(w, r, kefu.Errorf(kefu.EFORBIDDEN, "upload for an app you serve (?appid=…)"))
 		return
 	}
-	data, name, ct, err := readUpload(w, r, s.cfg.MaxUploadBytes)
+	data, name, ct, err := edge.ReadUpload(w, r, s.Config.MaxUploadBytes)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	m, err := s.eng.PutMedia(r.Context(), appID, data, name, ct)
+	m, err := s.Engine.PutMedia(r.Context(), appID, data, name, ct)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, uploadResponse{MediaID: m.ID, URL: "/media/" + m.ID})
+	edge.WriteJSON(w, http.StatusCreated, edge.UploadResponse{MediaID: m.ID, URL: "/media/" + m.ID})
 }
 
 // transferTarget is an agent a session can be handed to.
@@ -471,14 +472,14 @@ type transferTarget struct {
 // other enabled agents of its app who are not offline, and every team.
 func (s *Server) deskTransferTargets(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
 	ctx := r.Context()
-	agents, err := s.read.Agents(ctx)
+	agents, err := s.Read.Agents(ctx)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
-	teams, err := s.read.Teams(ctx)
+	teams, err := s.Read.Teams(ctx)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	out := []transferTarget{}
@@ -491,13 +492,13 @@ func (s *Server) deskTransferTargets(w http.ResponseWriter, r *http.Request, a *
 	if teams == nil {
 		teams = []*kefu.Team{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"agents": out, "teams": teams})
+	edge.WriteJSON(w, http.StatusOK, map[string]any{"agents": out, "teams": teams})
 }
 
 // cannedTeams are the teams whose canned replies an agent uses and edits:
 // their own, or every team for admins.
 func (s *Server) cannedTeams(ctx context.Context, a *kefu.Agent) ([]*kefu.Team, error) {
-	teams, err := s.read.Teams(ctx)
+	teams, err := s.Read.Teams(ctx)
 	if err != nil || a.Role == kefu.RoleAdmin {
 		return teams, err
 	}
@@ -518,16 +519,16 @@ func (s *Server) deskCanned(w http.ResponseWriter, r *http.Request, a *kefu.Agen
 	ctx := r.Context()
 	teams, err := s.cannedTeams(ctx, a)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	ids := make([]int64, 0, len(teams))
 	for _, t := range teams {
 		ids = append(ids, t.ID)
 	}
-	replies, err := s.read.CannedReplies(ctx, a.ID, ids)
+	replies, err := s.Read.CannedReplies(ctx, a.ID, ids)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	if replies == nil {
@@ -536,7 +537,7 @@ func (s *Server) deskCanned(w http.ResponseWriter, r *http.Request, a *kefu.Agen
 	if teams == nil {
 		teams = []*kefu.Team{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"replies": replies, "teams": teams})
+	edge.WriteJSON(w, http.StatusOK, map[string]any{"replies": replies, "teams": teams})
 }
 
 type cannedRequest struct {
@@ -565,43 +566,43 @@ func (s *Server) mayEditCanned(ctx context.Context, a *kefu.Agent, c *kefu.Canne
 
 func (s *Server) deskCreateCanned(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
 	var req cannedRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	ctx := r.Context()
-	c := &kefu.CannedReply{TeamID: req.TeamID, Shortcut: strings.TrimSpace(req.Shortcut), Text: req.Text, UpdatedAt: s.clock.Now()}
+	c := &kefu.CannedReply{TeamID: req.TeamID, Shortcut: strings.TrimSpace(req.Shortcut), Text: req.Text, UpdatedAt: s.Clock.Now()}
 	if c.TeamID == 0 {
 		c.AgentID = a.ID
 	}
 	if err := c.Validate(); err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	if !s.mayEditCanned(ctx, a, c) {
-		s.writeError(w, r, kefu.Errorf(kefu.EFORBIDDEN, "you can share replies only with your own teams"))
+		s.WriteError(w, r, kefu.Errorf(kefu.EFORBIDDEN, "you can share replies only with your own teams"))
 		return
 	}
-	if err := s.eng.CreateCannedReply(ctx, c); err != nil {
-		s.writeError(w, r, err)
+	if err := s.Engine.CreateCannedReply(ctx, c); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, c)
+	edge.WriteJSON(w, http.StatusCreated, c)
 }
 
 // cannedOf loads {id} if the agent may change it; others' replies are not found.
 func (s *Server) cannedOf(w http.ResponseWriter, r *http.Request, a *kefu.Agent) (*kefu.CannedReply, bool) {
-	id, err := pathID(r, "id", "canned reply")
+	id, err := edge.PathID(r, "id", "canned reply")
 	if err == nil {
 		var c *kefu.CannedReply
-		if c, err = s.read.CannedReply(r.Context(), id); err == nil && s.mayEditCanned(r.Context(), a, c) {
+		if c, err = s.Read.CannedReply(r.Context(), id); err == nil && s.mayEditCanned(r.Context(), a, c) {
 			return c, true
 		}
 	}
 	if err == nil || errors.Is(err, kefu.ErrNotFound) {
 		err = kefu.Errorf(kefu.ENOTFOUND, "no such canned reply")
 	}
-	s.writeError(w, r, err)
+	s.WriteError(w, r, err)
 	return nil, false
 }
 
@@ -611,21 +612,21 @@ func (s *Server) deskEditCanned(w http.ResponseWriter, r *http.Request, a *kefu.
 		return
 	}
 	var req cannedRequest
-	if err := decodeJSON(r, s.cfg.MaxBodyBytes, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
-	c.Shortcut, c.Text, c.UpdatedAt = strings.TrimSpace(req.Shortcut), req.Text, s.clock.Now()
+	c.Shortcut, c.Text, c.UpdatedAt = strings.TrimSpace(req.Shortcut), req.Text, s.Clock.Now()
 	if err := c.Validate(); err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	ctx := r.Context()
-	if err := s.eng.SaveCannedReply(ctx, c); err != nil {
-		s.writeError(w, r, err)
+	if err := s.Engine.SaveCannedReply(ctx, c); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	edge.WriteJSON(w, http.StatusOK, c)
 }
 
 func (s *Server) deskDeleteCanned(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
@@ -634,8 +635,8 @@ func (s *Server) deskDeleteCanned(w http.ResponseWriter, r *http.Request, a *kef
 		return
 	}
 	ctx := r.Context()
-	if err := s.eng.DeleteCannedReply(ctx, c.ID); err != nil {
-		s.writeError(w, r, err)
+	if err := s.Engine.DeleteCannedReply(ctx, c.ID); err != nil {
+		s.WriteError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

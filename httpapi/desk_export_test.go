@@ -1,11 +1,15 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/kefuhq/kefu/httpapi/edge"
+)
 
 // routeRecorder collects the patterns a route table registers.
 type routeRecorder []string
 
-var _ routeMux = (*routeRecorder)(nil)
+var _ edge.RouteMux = (*routeRecorder)(nil)
 
 func (r *routeRecorder) HandleFunc(pattern string, _ func(http.ResponseWriter, *http.Request)) {
 	*r = append(*r, pattern)

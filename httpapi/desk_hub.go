@@ -102,7 +102,7 @@ func (h *deskHub) set(ds *deskSession, topics []string, first bool) (changed boo
 		// once this returns, would miss it. If the server is unreachable
 		// the subscription still stands, and starts when it is back.
 		if err := bus.Flush(h.bus); err != nil {
-			ds.s.log.Warn("desk websocket: confirm subscriptions", "err", err)
+			ds.s.Log.Warn("desk websocket: confirm subscriptions", "err", err)
 		}
 	}
 	return len(added)+len(gone) > 0, nil

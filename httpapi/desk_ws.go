@@ -11,6 +11,7 @@ import (
 
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/engine"
+	"github.com/kefuhq/kefu/httpapi/edge"
 )
 
 // deskWS is an agent's live connection: GET /api/desk/ws (cookie auth; the
@@ -23,9 +24,9 @@ import (
 // after the last seq it has, so nothing is missed or doubled.
 // The agent may send typing, read and send frames.
 func (s *Server) deskWS(w http.ResponseWriter, r *http.Request) {
-	a, _, err := s.deskAgent(r)
+	a, _, err := s.DeskAgent(r)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 		return
 	}
 	wc, err := s.acceptWS(w, r, "desk")
@@ -64,7 +65,7 @@ func (ds *deskSession) run() {
 		err = s.desk.join(ds, topics)
 	}
 	if err != nil {
-		s.log.Error("desk websocket: subscribe", "err", err)
+		s.Log.Error("desk websocket: subscribe", "err", err)
 		return
 	}
 	defer s.desk.leave(ds)
@@ -84,7 +85,7 @@ func (ds *deskSession) run() {
 func (s *Server) deskTopics(ctx context.Context, a *kefu.Agent) ([]string, error) {
 	apps := a.Apps
 	if a.Role == kefu.RoleAdmin {
-		all, err := s.read.Apps(ctx)
+		all, err := s.Read.Apps(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -172,7 +173,7 @@ func (ds *deskSession) refresh() {
 	ds.mu.Lock()
 	old := ds.agent
 	ds.mu.Unlock()
-	a, err := s.read.Agent(ctx, old.ID)
+	a, err := s.Read.Agent(ctx, old.ID)
 	if err != nil || a.Disabled || a.AuthVersion != old.AuthVersion {
 		ds.wc.close(websocket.StatusPolicyViolation, "signed out")
 		return
@@ -187,7 +188,7 @@ func (ds *deskSession) refresh() {
 	}
 	topics, err := s.deskTopics(ctx, a)
 	if err != nil {
-		s.log.Error("desk websocket: list topics", "err", err)
+		s.Log.Error("desk websocket: list topics", "err", err)
 		ds.wc.close(websocket.StatusInternalError, "reconnect")
 		return
 	}
@@ -198,7 +199,7 @@ func (ds *deskSession) refresh() {
 	ds.mu.Unlock()
 	moved, err := s.desk.move(ds, topics)
 	if err != nil {
-		s.log.Error("desk websocket: subscribe", "err", err)
+		s.Log.Error("desk websocket: subscribe", "err", err)
 		ds.wc.close(websocket.StatusInternalError, "reconnect")
 		return
 	}
@@ -225,7 +226,7 @@ type deskSentFrame struct {
 func (ds *deskSession) onFrame(ctx context.Context, data []byte) {
 	var f deskFrame
 	if err := json.Unmarshal(data, &f); err != nil {
-		ds.wc.sendJSON(wsError{Type: "error", Error: errorDetail{Code: kefu.EINVALID, Message: "frames must be JSON objects with a type"}})
+		ds.wc.sendJSON(wsError{Type: "error", Error: edge.ErrorDetail{Code: kefu.EINVALID, Message: "frames must be JSON objects with a type"}})
 		return
 	}
 	if f.Type == "ping" {
@@ -236,9 +237,9 @@ func (ds *deskSession) onFrame(ctx context.Context, data []byte) {
 	a := ds.agent
 	ds.mu.Unlock()
 	fail := func(clientID string, err error) {
-		ds.wc.sendJSON(wsError{Type: "error", ClientMsgID: clientID, Error: errorDetail{Code: kefu.ErrorCode(err), Message: kefu.ErrorMessage(err)}})
+		ds.wc.sendJSON(wsError{Type: "error", ClientMsgID: clientID, Error: edge.ErrorDetail{Code: kefu.ErrorCode(err), Message: kefu.ErrorMessage(err)}})
 	}
-	c, err := ds.s.read.Conversation(ctx, f.ConversationID)
+	c, err := ds.s.Read.Conversation(ctx, f.ConversationID)
 	if err != nil || !a.Serves(c.AppID, c.TeamID) {
 		fail("", kefu.Errorf(kefu.ENOTFOUND, "no such conversation"))
 		return
@@ -246,10 +247,10 @@ func (ds *deskSession) onFrame(ctx context.Context, data []byte) {
 	switch f.Type {
 	case "typing":
 		if c.State == kefu.StateActive && c.AgentID == a.ID {
-			ds.s.eng.Typing(ctx, c, kefu.SenderAgent, f.On)
+			ds.s.Engine.Typing(ctx, c, kefu.SenderAgent, f.On)
 		}
 	case "read":
-		if err := ds.s.eng.MarkAgentRead(ctx, c.ID, f.Seq); err != nil {
+		if err := ds.s.Engine.MarkAgentRead(ctx, c.ID, f.Seq); err != nil {
 			fail("", err)
 		}
 	case "send":

@@ -40,7 +40,7 @@ func selfOnly(*Server, *http.Request) string { return "'self'" }
 func widgetAncestors(s *Server, r *http.Request) string {
 	src := "'self'"
 	if id := r.URL.Query().Get("appid"); id != "" {
-		if app, err := s.read.App(r.Context(), id); err == nil {
+		if app, err := s.Read.App(r.Context(), id); err == nil {
 			for _, o := range app.WidgetOrigins {
 				src += " " + o
 			}

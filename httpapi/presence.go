@@ -119,7 +119,7 @@ func newPresence(s *Server, id string, grace time.Duration) *presence {
 // the others go offline after the grace, like anyone who left.
 func (p *presence) start() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	agents, err := p.s.read.Agents(ctx)
+	agents, err := p.s.Read.Agents(ctx)
 	cancel()
 	if err != nil {
 		return err
@@ -129,7 +129,7 @@ func (p *presence) start() error {
 		return err
 	}
 	p.mu.Lock()
-	now := p.s.clock.Now()
+	now := p.s.Clock.Now()
 	for _, a := range agents {
 		if _, seen := p.lastKnown[a.ID]; a.Status != kefu.StatusOffline && p.conns[a.ID] == 0 && !seen {
 			p.lastKnown[a.ID] = now
@@ -162,7 +162,7 @@ func (p *presence) disconnected(agentID int64) {
 		return
 	}
 	delete(p.conns, agentID)
-	p.lastKnown[agentID] = p.s.clock.Now()
+	p.lastKnown[agentID] = p.s.Clock.Now()
 	p.mu.Unlock()
 	p.announce()
 }
@@ -183,7 +183,7 @@ func (p *presence) announce() {
 
 func (p *presence) noteLocked() []byte {
 	p.seq++
-	n := presenceNote{Node: p.id, Seq: p.seq, At: p.s.clock.Now(), Agents: []int64{}}
+	n := presenceNote{Node: p.id, Seq: p.seq, At: p.s.Clock.Now(), Agents: []int64{}}
 	for id := range p.conns {
 		n.Agents = append(n.Agents, id)
 	}
@@ -194,7 +194,7 @@ func (p *presence) noteLocked() []byte {
 func (p *presence) publish(data []byte) {
 	p.s.bus.Publish(presenceTopic, data, nil)
 	if err := bus.Flush(p.s.bus); err != nil {
-		p.s.log.Warn("presence: flush the bus", "err", err)
+		p.s.Log.Warn("presence: flush the bus", "err", err)
 	}
 }
 
@@ -207,7 +207,7 @@ func (p *presence) hear(data []byte, _ any) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	now := p.s.clock.Now()
+	now := p.s.Clock.Now()
 	if n.Node == p.id {
 		// Our own note is back: the bus has shown us everything published
 		// before it. A gap of more than two heartbeats between our notes
@@ -250,7 +250,7 @@ func (p *presence) tick() {
 	}
 	p.mu.Lock()
 	if p.running {
-		p.timer = p.s.clock.AfterFunc(p.beat, p.tick)
+		p.timer = p.s.Clock.AfterFunc(p.beat, p.tick)
 	}
 	p.mu.Unlock()
 }
@@ -310,15 +310,15 @@ func (p *presence) presentLocked(id int64) bool {
 func (p *presence) expire(agentID int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	a, err := p.s.read.Agent(ctx, agentID)
+	a, err := p.s.Read.Agent(ctx, agentID)
 	if err != nil || a.Status == kefu.StatusOffline {
 		return
 	}
-	if err := p.s.eng.SetStatus(ctx, agentID, kefu.StatusOffline, true); err != nil {
-		p.s.log.Warn("presence: set agent offline", "agent", agentID, "err", err)
+	if err := p.s.Engine.SetStatus(ctx, agentID, kefu.StatusOffline, true); err != nil {
+		p.s.Log.Warn("presence: set agent offline", "agent", agentID, "err", err)
 		return
 	}
-	p.s.log.Info("presence: agent gone, set offline and sessions requeued", "agent", agentID)
+	p.s.Log.Info("presence: agent gone, set offline and sessions requeued", "agent", agentID)
 }
 
 // stop says goodbye (an empty note: this node's agents will reconnect to

@@ -16,6 +16,8 @@ import (
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/bus"
 	"github.com/kefuhq/kefu/engine"
+	"github.com/kefuhq/kefu/httpapi/cgibin"
+	"github.com/kefuhq/kefu/httpapi/edge"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -59,17 +61,12 @@ type Deps struct {
 
 // Server serves every HTTP surface of Kefu.
 type Server struct {
-	eng       *engine.Engine
-	read      kefu.Reader
+	edge.Surface
 	bus       bus.Bus
-	clock     kefu.Clock
-	log       *slog.Logger
-	key       []byte
 	verifyURL func(ctx context.Context, url, token string) error
 	web       fs.FS
 	ready     func(ctx context.Context) error
 	cfg       Config
-	metrics   *metrics
 	handler   http.Handler
 	logins    loginLimiter
 	presence  *presence
@@ -90,15 +87,18 @@ func New(d Deps) *Server {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{eng: d.Engine, read: d.Reader, bus: d.Bus, clock: d.Engine.Clock(), log: d.Log, key: d.Key,
-		verifyURL: d.VerifyURL, web: d.Web, ready: d.Ready, cfg: d.Config, metrics: newMetrics(d.Metrics),
+	c := d.Config
+	s := &Server{Surface: edge.Surface{Engine: d.Engine, Read: d.Reader, Clock: d.Engine.Clock(), Log: d.Log, Key: d.Key,
+		Config:  edge.Config{PublicURL: c.PublicURL, MaxBodyBytes: c.MaxBodyBytes, MaxUploadBytes: c.MaxUploadBytes, SecureCookies: c.SecureCookies},
+		Metrics: edge.NewMetrics(d.Metrics)},
+		bus: d.Bus, verifyURL: d.VerifyURL, web: d.Web, ready: d.Ready, cfg: d.Config,
 		conns: map[*wsConn]struct{}{}, desk: newDeskHub(d.Bus)}
 	// A new identity at every start: a restarted node is a new node to the
 	// others (its announcements' sequence starts again).
 	s.presence = newPresence(s, engine.NewAlnum(12), d.Config.PresenceGrace)
 	mux := http.NewServeMux()
 	s.routes(mux)
-	s.handler = s.recoverPanics(s.observe(securityHeaders(mux)))
+	s.handler = s.recoverPanics(s.Metrics.Observe(edge.SecurityHeaders(mux)))
 	return s
 }
 
@@ -110,7 +110,7 @@ func New(d Deps) *Server {
 // at boot), it is tried again every second rather than left off.
 func (s *Server) Run(ctx context.Context) {
 	for err := s.presence.start(); err != nil; err = s.presence.start() {
-		s.log.Error("presence: start; trying again in a second", "err", err)
+		s.Log.Error("presence: start; trying again in a second", "err", err)
 		select {
 		case <-ctx.Done():
 			return
@@ -127,12 +127,12 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.Handle("GET /metrics", s.Metrics.Handler())
 
 	s.clientRoutes(mux)
 	s.deskRoutes(mux)
 	s.adminRoutes(mux)
-	s.cgiRoutes(mux)
+	cgibin.New(s.Surface).Routes(mux)
 	s.pageRoutes(mux)
 	s.componentRoutes(mux)
 	mux.HandleFunc("GET /media/{id}", s.serveMedia)

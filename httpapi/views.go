@@ -18,7 +18,7 @@ func (s *Server) agentName(ctx context.Context, id int64, names agentNames) stri
 		return n
 	}
 	n := ""
-	if a, err := s.read.Agent(ctx, id); err == nil {
+	if a, err := s.Read.Agent(ctx, id); err == nil {
 		n = a.Name
 	}
 	names[id] = n
@@ -43,7 +43,7 @@ func (s *Server) clientStateOf(ctx context.Context, c *kefu.Conversation) (clien
 	st := client.State{State: c.State, LastSeq: c.LastSeq, ReadSeq: c.CustomerReadSeq}
 	switch c.State {
 	case kefu.StateQueued:
-		pos, err := s.read.QueuePosition(ctx, c)
+		pos, err := s.Read.QueuePosition(ctx, c)
 		if err != nil {
 			return st, err
 		}

@@ -13,7 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kefuhq/kefu"
-	"github.com/kefuhq/kefu/httpapi"
+	"github.com/kefuhq/kefu/httpapi/edge"
 	"github.com/kefuhq/kefu/kefutest"
 )
 
@@ -59,7 +59,7 @@ func (env *browserEnv) testHostileHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := s.Clock.Now().Unix()
-	sig := httpapi.IdentitySignature(stored.IdentitySecret, app.ID, "host-user-7", ts)
+	sig := edge.IdentitySignature(stored.IdentitySecret, app.ID, "host-user-7", ts)
 	host.page("/shop", s.URL, fmt.Sprintf(`data-appid="%s" data-session-from="hostile" data-user-id="host-user-7" data-user-ts="%d" data-user-sig="%s"`, app.ID, ts, sig))
 	host.page("/forged", s.URL, fmt.Sprintf(`data-appid="%s" data-user-id="host-user-7" data-user-ts="%d" data-user-sig="%s"`, app.ID, ts, strings.Repeat("0", 64)))
 

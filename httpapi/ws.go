@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"github.com/kefuhq/kefu/httpapi/edge"
 	"net"
 	"net/http"
 	"sync"
@@ -53,7 +54,7 @@ func (s *Server) acceptWS(w http.ResponseWriter, r *http.Request, kind string) (
 	s.connsMu.Lock()
 	s.conns[wc] = struct{}{}
 	s.connsMu.Unlock()
-	s.metrics.sockets.WithLabelValues(kind).Inc()
+	s.Metrics.Sockets.WithLabelValues(kind).Inc()
 	return wc, nil
 }
 
@@ -61,7 +62,7 @@ func (s *Server) acceptWS(w http.ResponseWriter, r *http.Request, kind string) (
 func (wc *wsConn) sendJSON(v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		wc.s.log.Error("websocket: encode frame", "err", err)
+		wc.s.Log.Error("websocket: encode frame", "err", err)
 		return
 	}
 	wc.send(b)
@@ -160,7 +161,7 @@ func (wc *wsConn) close(code websocket.StatusCode, reason string) {
 	wc.s.connsMu.Lock()
 	delete(wc.s.conns, wc)
 	wc.s.connsMu.Unlock()
-	wc.s.metrics.sockets.WithLabelValues(wc.kind).Dec()
+	wc.s.Metrics.Sockets.WithLabelValues(wc.kind).Dec()
 	go func() {
 		wc.c.Close(code, reason)
 		wc.cancel()
@@ -177,9 +178,9 @@ type frame struct {
 
 // wsError is an error frame, optionally tied to a client message id.
 type wsError struct {
-	Type        string      `json:"type"` // "error"
-	ClientMsgID string      `json:"client_msg_id,omitempty"`
-	Error       errorDetail `json:"error"`
+	Type        string           `json:"type"` // "error"
+	ClientMsgID string           `json:"client_msg_id,omitempty"`
+	Error       edge.ErrorDetail `json:"error"`
 }
 
 // Buffers of a WebSocket. net/http's, which the library keeps after the

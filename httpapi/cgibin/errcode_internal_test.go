@@ -1,4 +1,4 @@
-package httpapi
+package cgibin
 
 import (
 	"errors"

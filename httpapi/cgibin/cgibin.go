@@ -1,4 +1,9 @@
-package httpapi
+// Package cgibin is Kefu's WeChat-compatible /cgi-bin surface: access
+// tokens, sending and typing, temporary media — so that a developer's
+// existing WeChat SDK works against Kefu by changing its base URL. It
+// answers in WeChat's shape (HTTP 200, errcode and errmsg), never in the
+// JSON error shape of Kefu's own APIs. See docs/cgi-bin.md.
+package cgibin
 
 import (
 	"bytes"
@@ -11,14 +16,23 @@ import (
 	"time"
 
 	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/httpapi/edge"
 	"github.com/kefuhq/kefu/wechat"
 )
 
-// The /cgi-bin surface speaks WeChat's API (PROTOCOL §4), so that a
+// Server serves /cgi-bin.
+type Server struct {
+	edge.Surface
+}
+
+// New returns the /cgi-bin surface.
+func New(s edge.Surface) *Server { return &Server{Surface: s} }
+
+// Routes mounts /cgi-bin. The surface speaks WeChat's API (PROTOCOL §4), so that a
 // developer's existing SDK works against Kefu by changing its base URL.
 // Every answer is HTTP 200 with WeChat's {"errcode","errmsg"} on failure,
 // as WeChat does, never the client API's error shape. See docs/cgi-bin.md.
-func (s *Server) cgiRoutes(mux *http.ServeMux) {
+func (s *Server) Routes(mux *http.ServeMux) {
 	routes := []struct {
 		method, path string
 		h            http.HandlerFunc
@@ -156,7 +170,7 @@ func writeCGI(w http.ResponseWriter, v any) {
 	if e, ok := v.(*wechat.APIError); ok {
 		v = e.Response()
 	}
-	writeJSON(w, http.StatusOK, v)
+	edge.WriteJSON(w, http.StatusOK, v)
 }
 
 // writeCGIError answers err as call's errcode. What maps to -1 (system
@@ -164,10 +178,14 @@ func writeCGI(w http.ResponseWriter, v any) {
 func (s *Server) writeCGIError(w http.ResponseWriter, r *http.Request, call cgiCall, err error) {
 	e := errcodeOf(call, err)
 	if e.Code == wechat.CodeSystemBusy {
-		s.log.Error("cgi-bin request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.Log.Error("cgi-bin request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeCGI(w, e)
 }
+
+// WriteBusy answers WeChat's errcode -1 ("system busy, retry later"), for
+// a request that failed inside Kefu.
+func WriteBusy(w http.ResponseWriter) { writeCGI(w, cgiError(wechat.CodeSystemBusy, "")) }
 
 // writeCGIOK answers {"errcode":0,"errmsg":"ok"}.
 func writeCGIOK(w http.ResponseWriter) {
@@ -180,13 +198,13 @@ func writeCGIOK(w http.ResponseWriter) {
 func decodeCGI(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
-		return jsonError(err)
+		return edge.JSONError(err)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return cgiError(wechat.CodeEmptyPostData, "")
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	return decodeJSON(r, limit, v)
+	return edge.DecodeJSON(r, limit, v)
 }
 
 // cgiHandler is a /cgi-bin handler for a caller with a valid access token
@@ -211,7 +229,7 @@ func (s *Server) withAccessToken(call cgiCall, h cgiHandler) http.HandlerFunc {
 // accessTokenOf computes the token of a stored nonce. Tokens are never
 // stored: only their hash is, so a stolen database holds no usable token.
 func (s *Server) accessTokenOf(nonce string) string {
-	return s.sign("access_token", []byte(nonce))
+	return s.Sign("access_token", []byte(nonce))
 }
 
 func accessTokenHash(tok string) string {
@@ -225,15 +243,15 @@ func (s *Server) checkAccessToken(ctx context.Context, tok string) (string, erro
 	}
 	// Look up expired rows too (a zero time expires nothing), to tell a
 	// token that ran out from one that never was.
-	at, err := s.read.AccessToken(ctx, accessTokenHash(tok), time.Time{})
+	at, err := s.Read.AccessToken(ctx, accessTokenHash(tok), time.Time{})
 	if errors.Is(err, kefu.ErrNotFound) {
 		return "", cgiError(wechat.CodeInvalidCredential, "")
 	}
 	if err != nil {
 		return "", err
 	}
-	if now := s.clock.Now(); !now.Before(at.ExpiresAt) {
-		latest, err := s.read.LatestAccessToken(ctx, at.AppID, at.Stable, time.Time{})
+	if now := s.Clock.Now(); !now.Before(at.ExpiresAt) {
+		latest, err := s.Read.LatestAccessToken(ctx, at.AppID, at.Stable, time.Time{})
 		if err != nil && !errors.Is(err, kefu.ErrNotFound) {
 			return "", err
 		}

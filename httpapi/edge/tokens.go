@@ -1,4 +1,4 @@
-package httpapi
+package edge
 
 import (
 	"crypto/hmac"
@@ -13,35 +13,35 @@ import (
 	"github.com/kefuhq/kefu"
 )
 
-// sign returns base64url(HMAC-SHA256(key, purpose | payload)). Each purpose
+// Sign returns base64url(HMAC-SHA256(key, purpose | payload)). Each purpose
 // gets its own MACs so a token of one kind is never accepted as another.
-func (s *Server) sign(purpose string, payload []byte) string {
-	m := hmac.New(sha256.New, s.key)
+func (s *Surface) Sign(purpose string, payload []byte) string {
+	m := hmac.New(sha256.New, s.Key)
 	m.Write([]byte(purpose))
 	m.Write([]byte{0})
 	m.Write(payload)
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// sealToken returns "payload.mac" for a JSON value.
-func (s *Server) sealToken(purpose string, v any) string {
+// SealToken returns "payload.mac" for a JSON value.
+func (s *Surface) SealToken(purpose string, v any) string {
 	b, _ := json.Marshal(v)
 	p := base64.RawURLEncoding.EncodeToString(b)
-	return p + "." + s.sign(purpose, []byte(p))
+	return p + "." + s.Sign(purpose, []byte(p))
 }
 
-// openToken checks a token from sealToken and decodes its payload into v.
-func (s *Server) openToken(purpose, tok string, v any) bool {
+// OpenToken checks a token from SealToken and decodes its payload into v.
+func (s *Surface) OpenToken(purpose, tok string, v any) bool {
 	p, mac, ok := strings.Cut(tok, ".")
-	if !ok || !hmac.Equal([]byte(mac), []byte(s.sign(purpose, []byte(p)))) {
+	if !ok || !hmac.Equal([]byte(mac), []byte(s.Sign(purpose, []byte(p)))) {
 		return false
 	}
 	b, err := base64.RawURLEncoding.DecodeString(p)
 	return err == nil && json.Unmarshal(b, v) == nil
 }
 
-// clientClaims is what a customer's token says: whose conversation it opens.
-type clientClaims struct {
+// ClientClaims is what a customer's token says: whose conversation it opens.
+type ClientClaims struct {
 	Customer     int64  `json:"c"`
 	Conversation int64  `json:"v"`
 	App          string `json:"a"`
@@ -52,20 +52,23 @@ type clientClaims struct {
 // again (silently) when theirs runs out.
 const clientTokenLifetime = 30 * 24 * time.Hour
 
-func (s *Server) clientToken(cust *kefu.Customer, c *kefu.Conversation) (string, time.Time) {
-	exp := s.clock.Now().Add(clientTokenLifetime)
-	return s.sealToken("client", clientClaims{Customer: cust.ID, Conversation: c.ID, App: c.AppID, Expires: exp.Unix()}), exp
+// ClientToken seals a customer's token for their conversation and says when
+// it expires.
+func (s *Surface) ClientToken(cust *kefu.Customer, c *kefu.Conversation) (string, time.Time) {
+	exp := s.Clock.Now().Add(clientTokenLifetime)
+	return s.SealToken("client", ClientClaims{Customer: cust.ID, Conversation: c.ID, App: c.AppID, Expires: exp.Unix()}), exp
 }
 
-func (s *Server) parseClientToken(tok string) (*clientClaims, error) {
-	var cl clientClaims
+// ParseClientToken checks a customer's token and returns what it says.
+func (s *Surface) ParseClientToken(tok string) (*ClientClaims, error) {
+	var cl ClientClaims
 	if tok == "" {
 		return nil, kefu.Errorf(kefu.EUNAUTHORIZED, "a client token is required (Authorization: Bearer …)")
 	}
-	if !s.openToken("client", tok, &cl) {
+	if !s.OpenToken("client", tok, &cl) {
 		return nil, kefu.Errorf(kefu.EUNAUTHORIZED, "the client token is not valid")
 	}
-	if s.clock.Now().Unix() >= cl.Expires {
+	if s.Clock.Now().Unix() >= cl.Expires {
 		return nil, kefu.Errorf(kefu.EUNAUTHORIZED, "the client token has expired; identify again")
 	}
 	return &cl, nil
@@ -83,8 +86,8 @@ func IdentitySignature(secret, appID, userID string, ts int64) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// verifyIdentity checks a host site's signed identity.
-func verifyIdentity(app *kefu.App, userID string, ts int64, sig string, now time.Time) error {
+// VerifyIdentity checks a host site's signed identity.
+func VerifyIdentity(app *kefu.App, userID string, ts int64, sig string, now time.Time) error {
 	if app.IdentitySecret == "" {
 		return kefu.Errorf(kefu.EFORBIDDEN, "this app does not accept signed identities")
 	}

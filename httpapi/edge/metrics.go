@@ -1,4 +1,4 @@
-package httpapi
+package edge
 
 import (
 	"net/http"
@@ -9,37 +9,42 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are the HTTP layer's Prometheus metrics, registered in the
+// Metrics are the HTTP surfaces' Prometheus metrics, registered in the
 // registry the node hands in (no global state).
-type metrics struct {
+type Metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
-	sockets  *prometheus.GaugeVec
-	received prometheus.Counter
-	sent     *prometheus.CounterVec
+	// Sockets counts open WebSocket connections by kind (client, desk).
+	Sockets *prometheus.GaugeVec
+	// Received counts messages accepted from customers.
+	Received prometheus.Counter
+	// Sent counts messages sent to customers, by sender.
+	Sent *prometheus.CounterVec
 }
 
-func newMetrics(reg *prometheus.Registry) *metrics {
-	m := &metrics{
+// NewMetrics creates the surfaces' metrics in reg.
+func NewMetrics(reg *prometheus.Registry) *Metrics {
+	m := &Metrics{
 		reg: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kefu_http_requests_total",
 			Help: "HTTP requests by route and status code."}, []string{"route", "code"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "kefu_http_request_duration_seconds",
 			Help: "HTTP request latency by route.", Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5}},
 			[]string{"route"}),
-		sockets: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kefu_websocket_connections",
+		Sockets: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kefu_websocket_connections",
 			Help: "Open WebSocket connections by kind (client, desk)."}, []string{"kind"}),
-		received: prometheus.NewCounter(prometheus.CounterOpts{Name: "kefu_messages_received_total",
+		Received: prometheus.NewCounter(prometheus.CounterOpts{Name: "kefu_messages_received_total",
 			Help: "Messages accepted from customers."}),
-		sent: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kefu_messages_sent_total",
+		Sent: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kefu_messages_sent_total",
 			Help: "Messages sent to customers, by sender (agent, developer)."}, []string{"sender"}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.sockets, m.received, m.sent)
+	reg.MustRegister(m.requests, m.latency, m.Sockets, m.Received, m.Sent)
 	return m
 }
 
-func (m *metrics) handler() http.Handler {
+// Handler serves the registry (GET /metrics).
+func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
@@ -67,8 +72,8 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // hijacking, flushing).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// observe counts requests and their latency by route pattern.
-func (s *Server) observe(next http.Handler) http.Handler {
+// Observe counts requests and their latency by route pattern.
+func (m *Metrics) Observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -81,7 +86,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if code == 0 {
 			code = http.StatusSwitchingProtocols // hijacked: a WebSocket
 		}
-		s.metrics.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
-		s.metrics.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	})
 }

@@ -1,4 +1,4 @@
-package httpapi
+package cgibin
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/engine"
+	"github.com/kefuhq/kefu/httpapi/edge"
 	"github.com/kefuhq/kefu/wechat"
 )
 
@@ -21,12 +22,12 @@ func (s *Server) cgiUpload(w http.ResponseWriter, r *http.Request, appID string)
 		s.writeCGIError(w, r, callUpload, cgiError(wechat.CodeInvalidMediaType, "type must be image"))
 		return
 	}
-	data, name, ct, err := readUpload(w, r, s.cfg.MaxUploadBytes)
+	data, name, ct, err := edge.ReadUpload(w, r, s.Config.MaxUploadBytes)
 	if err != nil {
 		s.writeCGIError(w, r, callUpload, err)
 		return
 	}
-	m, err := s.eng.PutMedia(r.Context(), appID, data, name, ct)
+	m, err := s.Engine.PutMedia(r.Context(), appID, data, name, ct)
 	if err != nil {
 		s.writeCGIError(w, r, callUpload, err)
 		return
@@ -43,7 +44,7 @@ func (s *Server) cgiMediaGet(w http.ResponseWriter, r *http.Request, appID strin
 		s.writeCGIError(w, r, callMediaGet, err)
 		return
 	}
-	ext := imageTypes[m.ContentType]
+	ext := edge.ImageTypes[m.ContentType]
 	if ext == "" {
 		ext = ".jpg"
 	}
@@ -62,7 +63,7 @@ func (s *Server) appMedia(ctx context.Context, appID, id string) (*kefu.Media, e
 	if id == "" {
 		return nil, cgiError(wechat.CodeInvalidMediaID, "media_id is empty")
 	}
-	m, err := s.eng.UsableMedia(ctx, appID, id)
+	m, err := s.Engine.UsableMedia(ctx, appID, id)
 	if errors.Is(err, engine.ErrInvalidMedia) {
 		return nil, cgiError(wechat.CodeInvalidMediaID, "")
 	}

@@ -1,4 +1,4 @@
-package httpapi
+package edge
 
 import (
 	"encoding/json"
@@ -10,21 +10,22 @@ import (
 	"github.com/kefuhq/kefu"
 )
 
-// The JSON error shape of the client and desk APIs:
+// ErrorBody is the JSON error shape of the client and desk APIs:
 //
 //	{"error": {"code": "invalid", "message": "text content is empty"}}
-type errorBody struct {
-	Error errorDetail `json:"error"`
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
 }
 
-type errorDetail struct {
+// ErrorDetail is an error's code and its sentence for a person.
+type ErrorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
 
-// statusOf maps a domain error code to an HTTP status — the only place
+// StatusOf maps a domain error code to an HTTP status — the only place
 // that does.
-func statusOf(code string) int {
+func StatusOf(code string) int {
 	switch code {
 	case kefu.EINVALID, kefu.ECHANNEL:
 		return http.StatusBadRequest
@@ -46,36 +47,36 @@ func statusOf(code string) int {
 	return http.StatusInternalServerError
 }
 
-// writeJSON writes v with the given status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON writes v with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }
 
-// writeError answers with the error in the JSON API shape. Internal errors
+// WriteError answers with the error in the JSON API shape. Internal errors
 // are logged and shown as "internal error" only.
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+func (s *Surface) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	code := kefu.ErrorCode(err)
 	if code == kefu.EINTERNAL {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	writeJSON(w, statusOf(code), errorBody{Error: errorDetail{Code: code, Message: kefu.ErrorMessage(err)}})
+	WriteJSON(w, StatusOf(code), ErrorBody{Error: ErrorDetail{Code: code, Message: kefu.ErrorMessage(err)}})
 }
 
-// decodeJSON reads a JSON request body of at most limit bytes into v,
+// DecodeJSON reads a JSON request body of at most limit bytes into v,
 // turning every way it can be wrong into a clear EINVALID or ETOOLARGE.
 // Like WeChat's API, it reads JSON whatever the Content-Type says, except
 // a multipart upload sent to the wrong place.
-func decodeJSON(r *http.Request, limit int64, v any) error {
+func DecodeJSON(r *http.Request, limit int64, v any) error {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
 		return kefu.Errorf(kefu.EINVALID, "send the body as JSON, not multipart/form-data")
 	}
 	body := http.MaxBytesReader(nil, r.Body, limit)
 	dec := json.NewDecoder(body)
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+		return JSONError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return kefu.Errorf(kefu.EINVALID, "the body must hold a single JSON value")
@@ -83,8 +84,8 @@ func decodeJSON(r *http.Request, limit int64, v any) error {
 	return nil
 }
 
-// jsonError explains a JSON decoding failure to a person.
-func jsonError(err error) error {
+// JSONError explains a JSON decoding failure to a person.
+func JSONError(err error) error {
 	var tooBig *http.MaxBytesError
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError

@@ -1,4 +1,4 @@
-package httpapi
+package cgibin
 
 import (
 	"context"
@@ -37,7 +37,7 @@ func (s *Server) cgiToken(w http.ResponseWriter, r *http.Request) {
 // minutes later.
 func (s *Server) cgiStableToken(w http.ResponseWriter, r *http.Request) {
 	var req wechat.StableTokenRequest
-	if err := decodeCGI(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
+	if err := decodeCGI(w, r, s.Config.MaxBodyBytes, &req); err != nil {
 		s.writeCGIError(w, r, callToken, err)
 		return
 	}
@@ -63,7 +63,7 @@ func (s *Server) tokenApp(ctx context.Context, grantType, appID, secret string) 
 	if appID == "" {
 		return nil, cgiError(wechat.CodeInvalidAppID, "appid is missing")
 	}
-	app, err := s.read.App(ctx, appID)
+	app, err := s.Read.App(ctx, appID)
 	if errors.Is(err, kefu.ErrNotFound) {
 		return nil, cgiError(wechat.CodeInvalidAppID, "")
 	}
@@ -81,7 +81,7 @@ func (s *Server) tokenApp(ctx context.Context, grantType, appID, secret string) 
 // of its life; otherwise a new one is stored and the older ones of the
 // kind retire after the overlap.
 func (s *Server) issueAccessToken(ctx context.Context, appID string, stable, reuse bool) (string, *kefu.AccessToken, error) {
-	at, err := s.eng.IssueAccessToken(ctx, appID, stable, reuse, func(nonce string) string { return accessTokenHash(s.accessTokenOf(nonce)) })
+	at, err := s.Engine.IssueAccessToken(ctx, appID, stable, reuse, func(nonce string) string { return accessTokenHash(s.accessTokenOf(nonce)) })
 	if err != nil {
 		return "", nil, err
 	}
@@ -90,6 +90,6 @@ func (s *Server) issueAccessToken(ctx context.Context, appID string, stable, reu
 
 // tokenResponse answers a token call with the seconds the token has left.
 func (s *Server) tokenResponse(tok string, at *kefu.AccessToken) wechat.TokenResponse {
-	left := int64(at.ExpiresAt.Sub(s.clock.Now()).Round(time.Second) / time.Second)
+	left := int64(at.ExpiresAt.Sub(s.Clock.Now()).Round(time.Second) / time.Second)
 	return wechat.TokenResponse{AccessToken: tok, ExpiresIn: max(left, 0)}
 }

@@ -1,4 +1,4 @@
-package httpapi
+package cgibin
 
 import (
 	"context"
@@ -22,7 +22,7 @@ const maxLinkDescriptionRunes = 512
 // for agents.
 func (s *Server) cgiSend(w http.ResponseWriter, r *http.Request, appID string) {
 	var req wechat.CustomMessage
-	if err := decodeCGI(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
+	if err := decodeCGI(w, r, s.Config.MaxBodyBytes, &req); err != nil {
 		s.writeCGIError(w, r, callSend, err)
 		return
 	}
@@ -41,11 +41,11 @@ func (s *Server) cgiSend(w http.ResponseWriter, r *http.Request, appID string) {
 		s.writeCGIError(w, r, callSend, err)
 		return
 	}
-	if _, err := s.eng.Send(ctx, engine.SendRequest{ConversationID: c.ID, Sender: kefu.SenderDeveloper, Source: "api", Message: m}); err != nil {
+	if _, err := s.Engine.Send(ctx, engine.SendRequest{ConversationID: c.ID, Sender: kefu.SenderDeveloper, Source: "api", Message: m}); err != nil {
 		s.writeCGIError(w, r, callSend, err)
 		return
 	}
-	s.metrics.sent.WithLabelValues("developer").Inc()
+	s.Metrics.Sent.WithLabelValues("developer").Inc()
 	writeCGIOK(w)
 }
 
@@ -55,10 +55,10 @@ func (s *Server) conversationOfOpenID(ctx context.Context, appID, openID string)
 	if openID == "" {
 		return nil, cgiError(wechat.CodeInvalidOpenID, "touser is empty")
 	}
-	cust, err := s.read.CustomerByOpenID(ctx, appID, openID)
+	cust, err := s.Read.CustomerByOpenID(ctx, appID, openID)
 	if err == nil {
 		var c *kefu.Conversation
-		if c, err = s.read.ConversationByCustomer(ctx, cust.ID); err == nil {
+		if c, err = s.Read.ConversationByCustomer(ctx, cust.ID); err == nil {
 			return c, nil
 		}
 	}
@@ -122,7 +122,7 @@ func (s *Server) customMessage(ctx context.Context, appID string, req *wechat.Cu
 // it for 15 seconds or until the developer's next message.
 func (s *Server) cgiTyping(w http.ResponseWriter, r *http.Request, appID string) {
 	var req wechat.TypingRequest
-	if err := decodeCGI(w, r, s.cfg.MaxBodyBytes, &req); err != nil {
+	if err := decodeCGI(w, r, s.Config.MaxBodyBytes, &req); err != nil {
 		s.writeCGIError(w, r, callTyping, err)
 		return
 	}
@@ -136,7 +136,7 @@ func (s *Server) cgiTyping(w http.ResponseWriter, r *http.Request, appID string)
 		s.writeCGIError(w, r, callTyping, err)
 		return
 	}
-	if err := s.eng.DeveloperTyping(ctx, c, req.Command == wechat.TypingCommandTyping); err != nil {
+	if err := s.Engine.DeveloperTyping(ctx, c, req.Command == wechat.TypingCommandTyping); err != nil {
 		s.writeCGIError(w, r, callTyping, err)
 		return
 	}
