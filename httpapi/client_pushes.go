@@ -76,7 +76,7 @@ func (s *Server) clientPushes(w http.ResponseWriter, r *http.Request, cl *edge.C
 
 // simPushOf decodes an attempt the way the developer's server would.
 func simPushOf(app *kefu.App, at *kefu.PushAttempt) *simPush {
-	redactAttempt(at, app)
+	edge.RedactAttempt(at, app)
 	p := &simPush{ID: at.ID, MessageID: at.MessageID, Try: at.Try, URL: at.URL, Body: at.RequestBody, Status: at.StatusCode,
 		Response: at.ResponseBody, Error: at.Error, Warning: at.Warning, Result: at.Result,
 		LatencyMS: float64(at.Latency.Microseconds()) / 1000, CreatedAt: at.CreatedAt}

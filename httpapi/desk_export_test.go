@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/kefuhq/kefu/httpapi/admin"
 	"github.com/kefuhq/kefu/httpapi/edge"
 )
 
@@ -22,7 +23,7 @@ func (r *routeRecorder) HandleFunc(pattern string, _ func(http.ResponseWriter, *
 func DeskAndAdminRoutes(s *Server) []string {
 	var r routeRecorder
 	s.deskRoutes(&r)
-	s.adminRoutes(&r)
+	admin.New(s.Surface).Routes(&r)
 	s.componentRoutes(&r)
 	return r
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -276,7 +277,7 @@ func sharesApp(a, b *kefu.Agent) bool {
 		return true
 	}
 	for _, x := range a.Apps {
-		if contains(b.Apps, x) {
+		if slices.Contains(b.Apps, x) {
 			return true
 		}
 	}
@@ -294,12 +295,12 @@ func sameView(a, b *kefu.Agent) bool {
 // sameSet reports whether a and b hold the same values, in any order.
 func sameSet[T comparable](a, b []T) bool {
 	for _, x := range a {
-		if !contains(b, x) {
+		if !slices.Contains(b, x) {
 			return false
 		}
 	}
 	for _, x := range b {
-		if !contains(a, x) {
+		if !slices.Contains(a, x) {
 			return false
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/bus"
 	"github.com/kefuhq/kefu/engine"
+	"github.com/kefuhq/kefu/httpapi/admin"
 	"github.com/kefuhq/kefu/httpapi/cgibin"
 	"github.com/kefuhq/kefu/httpapi/edge"
 	"github.com/prometheus/client_golang/prometheus"
@@ -131,7 +132,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	s.clientRoutes(mux)
 	s.deskRoutes(mux)
-	s.adminRoutes(mux)
+	admin.New(s.Surface).Routes(mux)
 	cgibin.New(s.Surface).Routes(mux)
 	s.pageRoutes(mux)
 	s.componentRoutes(mux)
