@@ -40,7 +40,7 @@ func (s *Server) clientWS(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Accept has answered
 	}
-	cs := &clientSession{s: s, wc: wc, cl: cl, names: agentNames{}}
+	cs := &clientSession{s: s, wc: wc, cl: cl, names: edge.AgentNames{}}
 	// The connection lives on a goroutine of its own and the handler
 	// returns: net/http's goroutine, deep from serving the request, would
 	// keep a 16 KB stack, the request and net/http's 4 KB read buffer for
@@ -53,7 +53,7 @@ type clientSession struct {
 	s     *Server
 	wc    *wsConn
 	cl    *edge.ClientClaims
-	names agentNames
+	names edge.AgentNames
 
 	mu         sync.Mutex
 	synced     bool           // the backlog has been sent, and no gap is being filled
@@ -162,7 +162,7 @@ func (cs *clientSession) fillGap(ctx context.Context, to int64) {
 	for _, m := range msgs {
 		cs.lastSeq = m.Seq
 		if m.VisibleToUser() {
-			cs.wc.sendJSON(messageFrame{Type: "message", Message: cs.s.clientMessageOf(ctx, m, cs.names)})
+			cs.wc.sendJSON(messageFrame{Type: "message", Message: cs.s.clientAPI.MessageOf(ctx, m, cs.names)})
 		}
 	}
 	if len(msgs) == 0 {
@@ -191,7 +191,7 @@ func (cs *clientSession) handleLocked(ctx context.Context, ev *engine.Event) {
 		if m.Seq > cs.lastSeq {
 			cs.lastSeq = m.Seq
 			if m.VisibleToUser() {
-				cs.wc.sendJSON(messageFrame{Type: "message", Message: cs.s.clientMessageOf(ctx, m, cs.names)})
+				cs.wc.sendJSON(messageFrame{Type: "message", Message: cs.s.clientAPI.MessageOf(ctx, m, cs.names)})
 			}
 		}
 		if ev.Conversation != nil {
@@ -221,7 +221,7 @@ func (cs *clientSession) sendStateLocked(ctx context.Context, c *kefu.Conversati
 	if !force && c.State == kefu.StateActive && cs.state.State == kefu.StateActive && c.AgentID == cs.stateAgent {
 		return
 	}
-	st, err := cs.s.clientStateOf(ctx, c)
+	st, err := cs.s.clientAPI.StateOf(ctx, c)
 	if err != nil {
 		return
 	}
@@ -275,7 +275,7 @@ func (cs *clientSession) sync(ctx context.Context, after int64) bool {
 	s, wc := cs.s, cs.wc
 	cs.lastSeq = after
 	for {
-		msgs, last, err := s.clientBacklog(ctx, cs.cl.Conversation, cs.lastSeq, 500)
+		msgs, last, err := s.clientAPI.Backlog(ctx, cs.cl.Conversation, cs.lastSeq, 500)
 		if err != nil {
 			s.Log.Error("client websocket: backlog", "err", err)
 			return false
@@ -321,7 +321,7 @@ func (cs *clientSession) onFrame(ctx context.Context, data []byte) {
 			cs.wc.sendJSON(wsError{Type: "error", Error: edge.ErrorDetail{Code: kefu.EINVALID, Message: "a send frame needs a message"}})
 			return
 		}
-		m, _, err := cs.s.receive(ctx, cs.cl, f.Message)
+		m, _, err := cs.s.clientAPI.Receive(ctx, cs.cl, f.Message)
 		if err != nil {
 			cs.wc.sendJSON(wsError{Type: "error", ClientMsgID: f.Message.ClientMsgID,
 				Error: edge.ErrorDetail{Code: kefu.ErrorCode(err), Message: kefu.ErrorMessage(err)}})

@@ -22,8 +22,8 @@ func (r *routeRecorder) HandleFunc(pattern string, _ func(http.ResponseWriter, *
 // each one, new ones included.
 func DeskAndAdminRoutes(s *Server) []string {
 	var r routeRecorder
-	s.deskRoutes(&r)
+	s.deskAPI.Routes(&r)
+	s.deskLiveRoutes(&r)
 	admin.New(s.Surface).Routes(&r)
-	s.componentRoutes(&r)
 	return r
 }

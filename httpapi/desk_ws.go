@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"github.com/kefuhq/kefu/httpapi/deskapi"
 	"net/http"
 	"slices"
 	"sync"
@@ -211,11 +212,11 @@ func (ds *deskSession) refresh() {
 
 // deskFrame is any frame the workspace sends.
 type deskFrame struct {
-	Type           string           `json:"type"`
-	ConversationID int64            `json:"conversation_id"`
-	On             bool             `json:"on"`
-	Seq            int64            `json:"seq"`
-	Message        *deskSendRequest `json:"message"`
+	Type           string               `json:"type"`
+	ConversationID int64                `json:"conversation_id"`
+	On             bool                 `json:"on"`
+	Seq            int64                `json:"seq"`
+	Message        *deskapi.SendRequest `json:"message"`
 }
 
 type deskSentFrame struct {
@@ -259,7 +260,7 @@ func (ds *deskSession) onFrame(ctx context.Context, data []byte) {
 			fail("", kefu.Errorf(kefu.EINVALID, "a send frame needs a message"))
 			return
 		}
-		m, err := ds.s.agentSend(ctx, a, c.ID, "desk", f.Message.message())
+		m, err := ds.s.deskAPI.AgentSend(ctx, a, c.ID, "desk", f.Message.ToMessage())
 		if err != nil {
 			fail(f.Message.ClientMsgID, err)
 			return

@@ -18,6 +18,8 @@ import (
 	"github.com/kefuhq/kefu/engine"
 	"github.com/kefuhq/kefu/httpapi/admin"
 	"github.com/kefuhq/kefu/httpapi/cgibin"
+	"github.com/kefuhq/kefu/httpapi/clientapi"
+	"github.com/kefuhq/kefu/httpapi/deskapi"
 	"github.com/kefuhq/kefu/httpapi/edge"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -69,7 +71,8 @@ type Server struct {
 	ready     func(ctx context.Context) error
 	cfg       Config
 	handler   http.Handler
-	logins    loginLimiter
+	clientAPI *clientapi.Server
+	deskAPI   *deskapi.Server
 	presence  *presence
 	desk      *deskHub
 
@@ -96,6 +99,7 @@ func New(d Deps) *Server {
 		conns: map[*wsConn]struct{}{}, desk: newDeskHub(d.Bus)}
 	// A new identity at every start: a restarted node is a new node to the
 	// others (its announcements' sequence starts again).
+	s.clientAPI, s.deskAPI = clientapi.New(s.Surface), deskapi.New(s.Surface)
 	s.presence = newPresence(s, engine.NewAlnum(12), d.Config.PresenceGrace)
 	mux := http.NewServeMux()
 	s.routes(mux)
@@ -130,14 +134,22 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", s.Metrics.Handler())
 
-	s.clientRoutes(mux)
-	s.deskRoutes(mux)
+	s.clientAPI.Routes(mux)
+	s.deskAPI.Routes(mux)
+	s.liveRoutes(mux)
 	admin.New(s.Surface).Routes(mux)
 	cgibin.New(s.Surface).Routes(mux)
 	s.pageRoutes(mux)
-	s.componentRoutes(mux)
 	mux.HandleFunc("GET /media/{id}", s.serveMedia)
 }
+
+// liveRoutes mounts the two WebSockets: the customer's and the workspace's.
+func (s *Server) liveRoutes(mux edge.RouteMux) {
+	mux.HandleFunc("GET /api/client/ws", s.clientWS)
+	s.deskLiveRoutes(mux)
+}
+
+func (s *Server) deskLiveRoutes(mux edge.RouteMux) { mux.HandleFunc("GET /api/desk/ws", s.deskWS) }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.ready != nil {

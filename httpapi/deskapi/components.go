@@ -1,4 +1,4 @@
-package httpapi
+package deskapi
 
 import (
 	"encoding/json"
@@ -244,9 +244,9 @@ func (s *Server) verifyComponentToken(w http.ResponseWriter, r *http.Request) {
 	edge.WriteJSON(w, http.StatusOK, out)
 }
 
-// componentOrigins lists the origins of enabled components, which the
+// ComponentOrigins lists the origins of enabled components, which the
 // workspace may frame.
-func componentOrigins(s *Server, r *http.Request) []string {
+func (s *Server) ComponentOrigins(r *http.Request) []string {
 	list, err := s.Read.Components(r.Context())
 	if err != nil {
 		return nil

@@ -1,4 +1,8 @@
-package httpapi
+// Package deskapi is the agents' workspace API: signing in, status, the
+// queue, conversations and their messages, accept, transfer and close,
+// canned replies, uploads and the assistant components (agents use them;
+// admins register them). Its WebSocket is package httpapi's.
+package deskapi
 
 import (
 	"context"
@@ -14,10 +18,19 @@ import (
 	"github.com/kefuhq/kefu/httpapi/edge"
 )
 
+// Server serves the desk API.
+type Server struct {
+	edge.Surface
+	logins loginLimiter
+}
+
+// New returns the desk API.
+func New(s edge.Surface) *Server { return &Server{Surface: s} }
+
 // The desk API: what the agents' workspace uses. Every conversation an
 // agent touches is checked against the apps and teams they serve. See
 // docs/desk-api.md.
-func (s *Server) deskRoutes(mux edge.RouteMux) {
+func (s *Server) Routes(mux edge.RouteMux) {
 	mux.HandleFunc("POST /api/desk/login", s.deskLogin)
 	mux.HandleFunc("GET /api/desk/me", s.deskMe)
 	mux.HandleFunc("POST /api/desk/logout", s.WithAgent(s.deskLogout))
@@ -39,7 +52,7 @@ func (s *Server) deskRoutes(mux edge.RouteMux) {
 	mux.HandleFunc("POST /api/desk/canned", s.WithAgent(s.deskCreateCanned))
 	mux.HandleFunc("PATCH /api/desk/canned/{id}", s.WithAgent(s.deskEditCanned))
 	mux.HandleFunc("DELETE /api/desk/canned/{id}", s.WithAgent(s.deskDeleteCanned))
-	mux.HandleFunc("GET /api/desk/ws", s.deskWS)
+	s.componentRoutes(mux)
 }
 
 // convHandler is a handler for a conversation the agent may see.
@@ -104,7 +117,7 @@ type replyWindow struct {
 	AgentUntil   time.Time `json:"agent_until,omitzero"`
 }
 
-func (s *Server) deskView(ctx context.Context, c *kefu.Conversation, detail bool, names agentNames) (*deskConversationView, error) {
+func (s *Server) deskView(ctx context.Context, c *kefu.Conversation, detail bool, names edge.AgentNames) (*deskConversationView, error) {
 	v := &deskConversationView{Conversation: c}
 	var err error
 	if v.Customer, err = s.Read.Customer(ctx, c.CustomerID); err != nil {
@@ -113,7 +126,7 @@ func (s *Server) deskView(ctx context.Context, c *kefu.Conversation, detail bool
 	if v.Unread, err = s.Read.UnreadCount(ctx, c); err != nil {
 		return nil, err
 	}
-	v.AgentName = s.agentName(ctx, c.AgentID, names)
+	v.AgentName = s.AgentName(ctx, c.AgentID, names)
 	if c.State == kefu.StateQueued {
 		pos, err := s.Read.QueuePosition(ctx, c)
 		if err != nil {
@@ -151,7 +164,7 @@ func (s *Server) deskView(ctx context.Context, c *kefu.Conversation, detail bool
 }
 
 func (s *Server) deskViews(ctx context.Context, a *kefu.Agent, convs []*kefu.Conversation) ([]*deskConversationView, error) {
-	names := agentNames{}
+	names := edge.AgentNames{}
 	out := make([]*deskConversationView, 0, len(convs))
 	for _, c := range convs {
 		if !a.Serves(c.AppID, c.TeamID) {
@@ -284,7 +297,7 @@ func searchFilter(a *kefu.Agent, q url.Values) (kefu.ConversationFilter, error) 
 }
 
 func (s *Server) deskConversation(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
-	v, err := s.deskView(r.Context(), c, true, agentNames{})
+	v, err := s.deskView(r.Context(), c, true, edge.AgentNames{})
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -330,8 +343,8 @@ func (s *Server) deskMessages(w http.ResponseWriter, r *http.Request, a *kefu.Ag
 	edge.WriteJSON(w, http.StatusOK, map[string]any{"messages": out, "last_seq": last})
 }
 
-// deskSendRequest is an agent's message (or internal note).
-type deskSendRequest struct {
+// SendRequest is an agent's message (or internal note).
+type SendRequest struct {
 	ClientMsgID     string                `json:"client_msg_id"`
 	Kind            kefu.Kind             `json:"kind"`
 	Internal        bool                  `json:"internal"`
@@ -343,18 +356,19 @@ type deskSendRequest struct {
 	Product         *kefu.Product         `json:"product"`
 }
 
-func (req *deskSendRequest) message() *kefu.Message {
+// ToMessage is the message the request asks to send.
+func (req *SendRequest) ToMessage() *kefu.Message {
 	return &kefu.Message{ClientMsgID: req.ClientMsgID, Kind: req.Kind, Internal: req.Internal, Text: req.Text, Image: req.Image,
 		MiniProgramPage: req.MiniProgramPage, Link: req.Link, Rich: req.Rich, Product: req.Product}
 }
 
 func (s *Server) deskSend(w http.ResponseWriter, r *http.Request, a *kefu.Agent, c *kefu.Conversation) {
-	var req deskSendRequest
+	var req SendRequest
 	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
 		s.WriteError(w, r, err)
 		return
 	}
-	m, err := s.agentSend(r.Context(), a, c.ID, "desk", req.message())
+	m, err := s.AgentSend(r.Context(), a, c.ID, "desk", req.ToMessage())
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -362,8 +376,8 @@ func (s *Server) deskSend(w http.ResponseWriter, r *http.Request, a *kefu.Agent,
 	edge.WriteJSON(w, http.StatusCreated, m)
 }
 
-// agentSend sends a message from an agent through the engine.
-func (s *Server) agentSend(ctx context.Context, a *kefu.Agent, convID int64, source string, m *kefu.Message) (*kefu.Message, error) {
+// AgentSend sends a message from an agent through the engine.
+func (s *Server) AgentSend(ctx context.Context, a *kefu.Agent, convID int64, source string, m *kefu.Message) (*kefu.Message, error) {
 	stored, err := s.Engine.Send(ctx, engine.SendRequest{ConversationID: convID, Sender: kefu.SenderAgent, Agent: a, Source: source, Message: m})
 	if err == nil && !stored.Internal {
 		s.Metrics.Sent.WithLabelValues("agent").Inc()
@@ -640,4 +654,9 @@ func (s *Server) deskDeleteCanned(w http.ResponseWriter, r *http.Request, a *kef
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// typingRequest turns the agent's typing indicator on or off.
+type typingRequest struct {
+	On bool `json:"on"`
 }

@@ -1,4 +1,4 @@
-package httpapi
+package clientapi
 
 import (
 	"encoding/json"

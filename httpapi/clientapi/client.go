@@ -1,4 +1,9 @@
-package httpapi
+// Package clientapi is Kefu's client API, used by the chat widget, the mini
+// program simulator and app SDKs: a customer identifies, enters the chat,
+// sends and reads messages, uploads images and (for the simulator) reads
+// the pushes of their conversation. The wire format is package client's.
+// See docs/client-api.md.
+package clientapi
 
 import (
 	"context"
@@ -12,10 +17,18 @@ import (
 	"github.com/kefuhq/kefu/httpapi/edge"
 )
 
-// The client API: what the widget, the mini program simulator and app SDKs
+// Server serves the client API.
+type Server struct {
+	edge.Surface
+}
+
+// New returns the client API.
+func New(s edge.Surface) *Server { return &Server{Surface: s} }
+
+// Routes mounts the client API (its WebSocket is package httpapi's): what the widget, the mini program simulator and app SDKs
 // use. A customer identifies once, then carries a bearer token that opens
 // their own conversation and nothing else. See docs/client-api.md.
-func (s *Server) clientRoutes(mux *http.ServeMux) {
+func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/client/apps/{appid}", s.clientApp)
 	mux.HandleFunc("GET /api/client/demo-app", s.clientDemoApp)
 	mux.HandleFunc("POST /api/client/sessions", s.clientIdentify)
@@ -26,7 +39,6 @@ func (s *Server) clientRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/client/media", s.withClient(s.clientUpload))
 	mux.HandleFunc("POST /api/client/typing", s.withClient(s.clientTyping))
 	mux.HandleFunc("POST /api/client/read", s.withClient(s.clientRead))
-	mux.HandleFunc("GET /api/client/ws", s.clientWS)
 	mux.HandleFunc("GET /api/client/pushes", s.withClient(s.clientPushes))
 }
 
@@ -129,7 +141,7 @@ func (s *Server) clientIdentify(w http.ResponseWriter, r *http.Request) {
 		s.WriteError(w, r, err)
 		return
 	}
-	st, err := s.clientStateOf(ctx, c)
+	st, err := s.StateOf(ctx, c)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -180,7 +192,7 @@ func (s *Server) clientGetState(w http.ResponseWriter, r *http.Request, cl *edge
 		s.WriteError(w, r, err)
 		return
 	}
-	st, err := s.clientStateOf(r.Context(), c)
+	st, err := s.StateOf(r.Context(), c)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -202,7 +214,7 @@ func (s *Server) clientMessages(w http.ResponseWriter, r *http.Request, cl *edge
 		s.WriteError(w, r, err)
 		return
 	}
-	msgs, last, err := s.clientBacklog(r.Context(), cl.Conversation, after, int(limit))
+	msgs, last, err := s.Backlog(r.Context(), cl.Conversation, after, int(limit))
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -210,10 +222,10 @@ func (s *Server) clientMessages(w http.ResponseWriter, r *http.Request, cl *edge
 	edge.WriteJSON(w, http.StatusOK, map[string]any{"messages": msgs, "last_seq": last})
 }
 
-// clientBacklog returns the customer-visible messages after a seq, and the
+// Backlog returns the customer-visible messages after a seq, and the
 // last seq looked at (so a client can continue from there even if the last
 // messages were hidden ones).
-func (s *Server) clientBacklog(ctx context.Context, convID, after int64, limit int) ([]*client.Message, int64, error) {
+func (s *Server) Backlog(ctx context.Context, convID, after int64, limit int) ([]*client.Message, int64, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 500
 	}
@@ -221,13 +233,13 @@ func (s *Server) clientBacklog(ctx context.Context, convID, after int64, limit i
 	if err != nil {
 		return nil, after, err
 	}
-	names := agentNames{}
+	names := edge.AgentNames{}
 	out := make([]*client.Message, 0, len(msgs))
 	last := after
 	for _, m := range msgs {
 		last = m.Seq
 		if m.VisibleToUser() {
-			out = append(out, s.clientMessageOf(ctx, m, names))
+			out = append(out, s.MessageOf(ctx, m, names))
 		}
 	}
 	return out, last, nil
@@ -245,7 +257,7 @@ func (s *Server) clientSend(w http.ResponseWriter, r *http.Request, cl *edge.Cli
 		s.WriteError(w, r, err)
 		return
 	}
-	m, dup, err := s.receive(r.Context(), cl, &req)
+	m, dup, err := s.Receive(r.Context(), cl, &req)
 	if err != nil {
 		s.WriteError(w, r, err)
 		return
@@ -259,7 +271,7 @@ func (s *Server) clientSend(w http.ResponseWriter, r *http.Request, cl *edge.Cli
 
 // receive hands a customer's message to the engine. Images must be media
 // uploaded by the same customer's app.
-func (s *Server) receive(ctx context.Context, cl *edge.ClientClaims, req *client.Outgoing) (*client.Message, bool, error) {
+func (s *Server) Receive(ctx context.Context, cl *edge.ClientClaims, req *client.Outgoing) (*client.Message, bool, error) {
 	m := customerMessage(req)
 	if m.Kind == kefu.KindImage && m.Image != nil {
 		if !s.ownMedia(ctx, cl, m.Image.MediaID) {
@@ -284,7 +296,7 @@ func (s *Server) receive(ctx context.Context, cl *edge.ClientClaims, req *client
 	if !dup {
 		s.Metrics.Received.Inc()
 	}
-	return s.clientMessageOf(ctx, stored, agentNames{}), dup, nil
+	return s.MessageOf(ctx, stored, edge.AgentNames{}), dup, nil
 }
 
 // ownMedia reports whether the customer's app may use media id.
