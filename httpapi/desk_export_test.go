@@ -23,7 +23,7 @@ func (r *routeRecorder) HandleFunc(pattern string, _ func(http.ResponseWriter, *
 func DeskAndAdminRoutes(s *Server) []string {
 	var r routeRecorder
 	s.deskAPI.Routes(&r)
-	s.deskLiveRoutes(&r)
+	s.live.DeskRoutes(&r)
 	admin.New(s.Surface).Routes(&r)
 	return r
 }

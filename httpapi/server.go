@@ -1,8 +1,9 @@
-// Package httpapi is Kefu's HTTP surface: the WeChat-compatible /cgi-bin
-// API, the client API and WebSocket used by the widget, the simulator and
-// app SDKs, the desk API and WebSocket used by the workspace, the pages, and
-// health and metrics. It authenticates, decodes, calls the engine and maps
-// domain errors to each surface's own shape; it holds no business rules.
+// Package httpapi assembles Kefu's HTTP side on one mux: the WeChat-
+// compatible /cgi-bin (package cgibin), the client API (clientapi), the
+// workspace API (deskapi), administration (admin), the WebSockets and
+// presence (live), and, here, the pages, /media, health and metrics, with
+// the middleware every request passes (panic recovery, request metrics,
+// security headers). It holds no business rules.
 package httpapi
 
 import (
@@ -10,7 +11,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/kefuhq/kefu"
@@ -21,6 +21,7 @@ import (
 	"github.com/kefuhq/kefu/httpapi/clientapi"
 	"github.com/kefuhq/kefu/httpapi/deskapi"
 	"github.com/kefuhq/kefu/httpapi/edge"
+	"github.com/kefuhq/kefu/httpapi/live"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -36,7 +37,7 @@ type Config struct {
 	// SecureCookies marks cookies Secure (behind TLS).
 	SecureCookies bool
 	// PresenceGrace is how long an agent may be without a workspace
-	// connection before being set offline (default DefaultPresenceGrace).
+	// connection before being set offline (default live.DefaultPresenceGrace).
 	PresenceGrace time.Duration
 }
 
@@ -50,8 +51,6 @@ type Deps struct {
 	Log    *slog.Logger
 	// Key is the server's secret for signing tokens and cookies (32 bytes).
 	Key []byte
-	// VerifyURL runs the push URL handshake when an app's URL is saved.
-	VerifyURL func(ctx context.Context, url, token string) error
 	// Web holds the static front end (package web).
 	Web fs.FS
 	// Metrics is the registry /metrics serves; the server adds its own
@@ -65,19 +64,12 @@ type Deps struct {
 // Server serves every HTTP surface of Kefu.
 type Server struct {
 	edge.Surface
-	bus       bus.Bus
-	verifyURL func(ctx context.Context, url, token string) error
 	web       fs.FS
 	ready     func(ctx context.Context) error
-	cfg       Config
 	handler   http.Handler
 	clientAPI *clientapi.Server
 	deskAPI   *deskapi.Server
-	presence  *presence
-	desk      *deskHub
-
-	connsMu sync.Mutex
-	conns   map[*wsConn]struct{} // open WebSockets, closed on Shutdown
+	live      *live.Server
 }
 
 // New builds the server and its routes.
@@ -95,36 +87,17 @@ func New(d Deps) *Server {
 	s := &Server{Surface: edge.Surface{Engine: d.Engine, Read: d.Reader, Clock: d.Engine.Clock(), Log: d.Log, Key: d.Key,
 		Config:  edge.Config{PublicURL: c.PublicURL, MaxBodyBytes: c.MaxBodyBytes, MaxUploadBytes: c.MaxUploadBytes, SecureCookies: c.SecureCookies},
 		Metrics: edge.NewMetrics(d.Metrics)},
-		bus: d.Bus, verifyURL: d.VerifyURL, web: d.Web, ready: d.Ready, cfg: d.Config,
-		conns: map[*wsConn]struct{}{}, desk: newDeskHub(d.Bus)}
-	// A new identity at every start: a restarted node is a new node to the
-	// others (its announcements' sequence starts again).
+		web: d.Web, ready: d.Ready}
 	s.clientAPI, s.deskAPI = clientapi.New(s.Surface), deskapi.New(s.Surface)
-	s.presence = newPresence(s, engine.NewAlnum(12), d.Config.PresenceGrace)
+	s.live = live.New(s.Surface, d.Bus, s.clientAPI, s.deskAPI, d.Config.PresenceGrace)
 	mux := http.NewServeMux()
 	s.routes(mux)
 	s.handler = s.recoverPanics(s.Metrics.Observe(edge.SecurityHeaders(mux)))
 	return s
 }
 
-// Run does the server's background work until ctx is done: it tells the
-// other nodes which agents have a workspace open here and sets offline the
-// agents that have none open anywhere (see presence). Presence must run on
-// every node — the others know this node's agents only from its
-// announcements — so if it cannot start (the store or the bus unreachable
-// at boot), it is tried again every second rather than left off.
-func (s *Server) Run(ctx context.Context) {
-	for err := s.presence.start(); err != nil; err = s.presence.start() {
-		s.Log.Error("presence: start; trying again in a second", "err", err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
-		}
-	}
-	<-ctx.Done()
-	s.presence.stop()
-}
+// Run does the server's background work until ctx is done (see live.Server.Run).
+func (s *Server) Run(ctx context.Context) { s.live.Run(ctx) }
 
 // Handler returns the root handler.
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -136,20 +109,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	s.clientAPI.Routes(mux)
 	s.deskAPI.Routes(mux)
-	s.liveRoutes(mux)
+	s.live.Routes(mux)
 	admin.New(s.Surface).Routes(mux)
 	cgibin.New(s.Surface).Routes(mux)
 	s.pageRoutes(mux)
 	mux.HandleFunc("GET /media/{id}", s.serveMedia)
 }
-
-// liveRoutes mounts the two WebSockets: the customer's and the workspace's.
-func (s *Server) liveRoutes(mux edge.RouteMux) {
-	mux.HandleFunc("GET /api/client/ws", s.clientWS)
-	s.deskLiveRoutes(mux)
-}
-
-func (s *Server) deskLiveRoutes(mux edge.RouteMux) { mux.HandleFunc("GET /api/desk/ws", s.deskWS) }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.ready != nil {
@@ -163,18 +128,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ready\n"))
 }
 
-// CloseConnections closes every open WebSocket with "going away", so
-// clients reconnect to another node (or this one after a restart) and
-// resume from their last sequence number.
-func (s *Server) CloseConnections() {
-	defer s.presence.stop()
-	s.connsMu.Lock()
-	conns := make([]*wsConn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
-	s.connsMu.Unlock()
-	for _, c := range conns {
-		c.goingAway()
-	}
-}
+// CloseConnections closes every open WebSocket with "going away" (see
+// live.Server.CloseConnections).
+func (s *Server) CloseConnections() { s.live.CloseConnections() }

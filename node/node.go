@@ -136,7 +136,7 @@ func (n *Node) open(ctx context.Context) error {
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics.MustRegister(n.Pusher.Collectors()...)
 	n.HTTP = httpapi.New(httpapi.Deps{Engine: n.Engine, Reader: n.Store, Bus: n.Bus, Log: cfg.Log.With("part", "http"), Key: key,
-		VerifyURL: ecfg.VerifyPushURL, Ready: n.Store.Ping, Web: web.FS(), Metrics: metrics, Config: hcfg})
+		Ready: n.Store.Ping, Web: web.FS(), Metrics: metrics, Config: hcfg})
 	if cfg.Demo {
 		if n.Demo, err = ensureDemo(ctx, n); err != nil {
 			return err
