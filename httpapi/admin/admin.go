@@ -17,7 +17,7 @@ type Server struct {
 func New(s edge.Surface) *Server { return &Server{Surface: s} }
 
 // Routes mounts the admin API: agents, teams, routing rules, apps and the push inspector,
-// for admins only (withAdmin: signed in, CSRF on every change, role admin).
+// for admins only (WithAdmin: signed in, CSRF on every change, role admin).
 // Secrets (app secret, push Token, EncodingAESKey, identity secret) are
 // never part of a listing; an admin reveals them one app at a time. See
 // docs/admin.md.

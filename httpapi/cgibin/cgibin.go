@@ -194,7 +194,7 @@ func writeCGIOK(w http.ResponseWriter) {
 
 // decodeCGI reads a JSON body of at most limit bytes into v: an empty body
 // is 44002; malformed JSON and wrong types are EINVALID (47001), too large
-// ETOOLARGE — both explained by decodeJSON's messages.
+// ETOOLARGE — both explained by edge.DecodeJSON's messages.
 func decodeCGI(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {

@@ -269,8 +269,8 @@ func (s *Server) clientSend(w http.ResponseWriter, r *http.Request, cl *edge.Cli
 	edge.WriteJSON(w, status, m)
 }
 
-// receive hands a customer's message to the engine. Images must be media
-// uploaded by the same customer's app.
+// Receive hands a customer's message to the engine. Images must be media
+// its app may use (engine.UsableMedia).
 func (s *Server) Receive(ctx context.Context, cl *edge.ClientClaims, req *client.Outgoing) (*client.Message, bool, error) {
 	m := customerMessage(req)
 	if m.Kind == kefu.KindImage && m.Image != nil {

@@ -216,7 +216,7 @@ func (cs *clientSession) sendStateLocked(ctx context.Context, c *kefu.Conversati
 		return
 	}
 	// Still active with the same agent: nothing the customer is shown has
-	// changed. Checked before clientStateOf, whose agent lookup (three
+	// changed. Checked before clientapi.Server.StateOf, whose agent lookup (three
 	// queries) on every message was the busiest read of kefu bench e2e.
 	if !force && c.State == kefu.StateActive && cs.state.State == kefu.StateActive && c.AgentID == cs.stateAgent {
 		return

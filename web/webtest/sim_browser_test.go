@@ -1,4 +1,4 @@
-package httpapi_test
+package webtest_test
 
 import (
 	"fmt"

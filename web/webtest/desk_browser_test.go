@@ -1,4 +1,4 @@
-package httpapi_test
+package webtest_test
 
 import (
 	"bytes"
@@ -125,7 +125,7 @@ func workspaceFlow(t *testing.T, browser context.Context) {
 
 	// Go online from the status menu.
 	deskJS[any](p, `(() => { const s = document.querySelector("#desk-status"); s.value = "online"; s.dispatchEvent(new Event("change")); })()`)
-	untilTrue(t, "alice online", func() bool {
+	kefutest.UntilTrue(t, "alice online", func() bool {
 		a, _ := s.Store.Agent(context.Background(), alice.ID)
 		return a.Status == kefu.StatusOnline
 	})
@@ -218,18 +218,6 @@ func workspaceFlow(t *testing.T, browser context.Context) {
 	p.wait("the narrow layout", `getComputedStyle(document.querySelector(".desk-columns")).display === "flex"`)
 	p.screenshot("desk-narrow")
 	p.do(chromedp.EmulateViewport(1280, 800))
-}
-
-// waitFor polls a condition of the server's state.
-func untilTrue(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // dialogs counts JavaScript dialogs (alert, confirm…) a tab opens, and
@@ -340,7 +328,7 @@ func pushInspectorFlow(t *testing.T, browser context.Context) {
 	s.Agent("root", kefu.RoleAdmin)
 	user := s.Customer(app.ID, kefu.ChannelMiniProgram, "push-user")
 	msg := user.Say("my order never arrived")
-	untilTrue(t, "three failed tries", func() bool {
+	kefutest.UntilTrue(t, "three failed tries", func() bool {
 		s.Clock.Advance(time.Second) // retries wait on the server's (manual) clock
 		a, _ := s.Store.PushAttempts(context.Background(), kefu.PushLogFilter{MessageID: msg.ID})
 		return len(a) == 3
@@ -369,7 +357,7 @@ func pushInspectorFlow(t *testing.T, browser context.Context) {
 	failing.Store(false)
 	deskJS[any](p, `document.querySelector("#push-failed").click()`)
 	p.click(fmt.Sprintf(`#push-table tr[data-message="%d"] .actions button:last-child`, msg.ID))
-	untilTrue(t, "the push sent again", func() bool {
+	kefutest.UntilTrue(t, "the push sent again", func() bool {
 		m, _ := s.Store.Message(context.Background(), msg.ID)
 		return m.Push == kefu.PushDelivered
 	})
@@ -470,7 +458,7 @@ func hostileContentFlow(t *testing.T, browser context.Context) {
 func waitQueuedConversation(t *testing.T, d *kefutest.Desk) int64 {
 	t.Helper()
 	var id int64
-	untilTrue(t, "a queued conversation", func() bool {
+	kefutest.UntilTrue(t, "a queued conversation", func() bool {
 		if q := d.Queue(); len(q) > 0 {
 			id = q[0].ID
 			return true

@@ -1,4 +1,4 @@
-package httpapi_test
+package webtest_test
 
 import (
 	"context"
@@ -123,7 +123,7 @@ func newComponentSite(t *testing.T, kefuURL string) *componentSite {
 // waitReport waits until the site's pages reported text.
 func (site *componentSite) waitReport(t *testing.T, text string) {
 	t.Helper()
-	untilTrue(t, "the report "+text, func() bool {
+	kefutest.UntilTrue(t, "the report "+text, func() bool {
 		site.mu.Lock()
 		defer site.mu.Unlock()
 		for _, r := range site.reports {
@@ -133,16 +133,6 @@ func (site *componentSite) waitReport(t *testing.T, text string) {
 		}
 		return false
 	})
-}
-
-// registerComponent registers a component as an admin.
-func registerComponent(t *testing.T, admin *kefutest.Desk, c map[string]any) *kefu.Component {
-	t.Helper()
-	var out kefu.Component
-	if st := admin.Do("POST", "/api/admin/components", c, &out); st != http.StatusCreated {
-		t.Fatalf("register component %v: HTTP %d", c["name"], st)
-	}
-	return &out
 }
 
 // identifyCustomer identifies (again) a customer with an SDK version and a
@@ -232,7 +222,7 @@ func (p *deskTab) openConversation(id int64) {
 func componentFrame(t *testing.T, tab context.Context, urlPrefix string) context.Context {
 	t.Helper()
 	var id target.ID
-	untilTrue(t, "the component's frame", func() bool {
+	kefutest.UntilTrue(t, "the component's frame", func() bool {
 		infos, err := chromedp.Targets(tab)
 		if err != nil {
 			return false
@@ -391,9 +381,9 @@ func componentRulesFlow(t *testing.T, browser context.Context) {
 	s, app, root, alice := adminAndAgent(t)
 	elsewhere := s.App("", kefu.PushPlaintext, kefu.PushJSON)
 	site, forger := newComponentSite(t, s.URL), newComponentSite(t, s.URL)
-	tool := registerComponent(t, root, map[string]any{"name": "Test tool", "url": site.origin + "/tool", "icon": "🧪", "apps": []string{app.ID}, "enabled": true})
+	tool := root.RegisterComponent(map[string]any{"name": "Test tool", "url": site.origin + "/tool", "icon": "🧪", "apps": []string{app.ID}, "enabled": true})
 	// Registered (so the workspace may frame it) but for another app: no tab here.
-	registerComponent(t, root, map[string]any{"name": "Elsewhere", "url": forger.origin + "/tool", "apps": []string{elsewhere.ID}, "enabled": true})
+	root.RegisterComponent(map[string]any{"name": "Elsewhere", "url": forger.origin + "/tool", "apps": []string{elsewhere.ID}, "enabled": true})
 
 	web := s.Customer(app.ID, kefu.ChannelWeb, "tool-web")
 	mp := s.Customer(app.ID, kefu.ChannelMiniProgram, "tool-mp")
@@ -507,7 +497,7 @@ func componentRulesFlow(t *testing.T, browser context.Context) {
 	p.wait("reconnected", `document.querySelector(".conn").classList.contains("is-online")`)
 	frameWait(t, frame, "a fresh context after the reconnect", fmt.Sprintf(`window.contexts.length > %d`, contexts))
 	ts.ok("text after the reconnect", "text", "Still here after a reconnect", "Test tool sent a text message.")
-	untilTrue(t, "the text after the reconnect", func() bool {
+	kefutest.UntilTrue(t, "the text after the reconnect", func() bool {
 		for _, m := range sdk.History(0) {
 			if m.Text != nil && m.Text.Content == "Still here after a reconnect" {
 				return true
@@ -669,7 +659,7 @@ func productPickerFlow(t *testing.T, browser context.Context) {
 func componentHostileFlow(t *testing.T, browser context.Context) {
 	s, app, root, alice := adminAndAgent(t)
 	site := newComponentSite(t, s.URL)
-	tool := registerComponent(t, root, map[string]any{"name": "Test tool", "url": site.origin + "/tool", "apps": []string{app.ID}, "enabled": true})
+	tool := root.RegisterComponent(map[string]any{"name": "Test tool", "url": site.origin + "/tool", "apps": []string{app.ID}, "enabled": true})
 
 	// The customers: the widget's chat page, and the mini program simulator.
 	widget := newDeskTab(t, browser)
@@ -790,7 +780,7 @@ const dangerous = "script, iframe, frame, object, embed, form, base, meta, link,
 func waitCustomerOf(t *testing.T, s *kefutest.Server, appID string, ch kefu.Channel, externalID string) *kefu.Customer {
 	t.Helper()
 	var c *kefu.Customer
-	untilTrue(t, "the customer "+externalID, func() bool {
+	kefutest.UntilTrue(t, "the customer "+externalID, func() bool {
 		var err error
 		c, err = s.Store.CustomerByExternalID(context.Background(), appID, ch, externalID)
 		return err == nil
@@ -802,7 +792,7 @@ func waitCustomerOf(t *testing.T, s *kefutest.Server, appID string, ch kefu.Chan
 func acceptConversationOf(t *testing.T, s *kefutest.Server, agent *kefutest.Desk, cust *kefu.Customer) int64 {
 	t.Helper()
 	var id int64
-	untilTrue(t, "the queued conversation of "+cust.OpenID, func() bool {
+	kefutest.UntilTrue(t, "the queued conversation of "+cust.OpenID, func() bool {
 		c, err := s.Store.ConversationByCustomer(context.Background(), cust.ID)
 		if err != nil || c.State != kefu.StateQueued {
 			return false
