@@ -18,7 +18,7 @@ import (
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/client"
 	"github.com/kefuhq/kefu/engine"
-	"github.com/kefuhq/kefu/httpapi"
+	"github.com/kefuhq/kefu/httpapi/edge"
 	"github.com/kefuhq/kefu/kefutest"
 	"github.com/kefuhq/kefu/wechat"
 )
@@ -201,7 +201,7 @@ func TestClientIdentity(t *testing.T) {
 	secret := stored.IdentitySecret
 	ctx := testContext(t)
 
-	if got, want := client.Sign("k", "wxapp", "u1", 1700000000), httpapi.IdentitySignature("k", "wxapp", "u1", 1700000000); got != want {
+	if got, want := client.Sign("k", "wxapp", "u1", 1700000000), edge.IdentitySignature("k", "wxapp", "u1", 1700000000); got != want {
 		t.Fatalf("client.Sign = %s, the server computes %s", got, want)
 	}
 

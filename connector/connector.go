@@ -52,7 +52,7 @@ type Config struct {
 // Connector is the /connect endpoint and the outbound worker of one node.
 type Connector struct {
 	eng   *engine.Engine
-	store kefu.Store
+	read  kefu.Reader // the messages and media it sends
 	clock kefu.Clock
 	cfg   Config
 	log   *slog.Logger
@@ -78,7 +78,7 @@ const maxRemembered = 100_000
 
 // New returns a connector; serve it at /connect/{appid} and start its
 // worker with Run.
-func New(eng *engine.Engine, cfg Config, log *slog.Logger) *Connector {
+func New(eng *engine.Engine, read kefu.Reader, cfg Config, log *slog.Logger) *Connector {
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = 10 * time.Second
 	}
@@ -111,7 +111,7 @@ func New(eng *engine.Engine, cfg Config, log *slog.Logger) *Connector {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Connector{eng: eng, store: eng.Store(), clock: eng.Clock(), cfg: cfg, log: log,
+	c := &Connector{eng: eng, read: read, clock: eng.Clock(), cfg: cfg, log: log,
 		wake: make(chan struct{}, 1), sem: make(chan struct{}, cfg.Concurrency),
 		typing: make(chan engine.TypingChange, 256), typed: map[int64]time.Time{}, convs: map[userKey]int64{}}
 	eng.OnUpstreamEnqueued(c.Wake)

@@ -115,6 +115,7 @@ func (s *standIn) counts() (accepted []string, tokens, maxInFly int) {
 // played by a stand-in.
 type rig struct {
 	eng   *engine.Engine
+	store kefu.Store
 	bus   *bus.Local
 	clock *kefu.ManualClock
 	app   *kefu.App
@@ -133,12 +134,12 @@ func newRig(t *testing.T, store kefu.Store, clock *kefu.ManualClock, app *kefu.A
 		b = bus.NewLocal()
 	}
 	eng := engine.New(store, b, clock, richtext.New(), nil, engine.Config{})
-	c := connector.New(eng, connector.Config{CallTimeout: timeout, RetryDelay: time.Second, PollInterval: 20 * time.Millisecond}, nil)
+	c := connector.New(eng, store, connector.Config{CallTimeout: timeout, RetryDelay: time.Second, PollInterval: 20 * time.Millisecond}, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); c.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return &rig{eng: eng, bus: b, clock: clock, app: app}
+	return &rig{eng: eng, store: store, bus: b, clock: clock, app: app}
 }
 
 func connectedApp(t *testing.T, store kefu.Store, base string) *kefu.App {
@@ -201,7 +202,7 @@ func (r *rig) wait(t *testing.T, what string, cond func() bool) {
 
 // status reads a message's delivery status.
 func (r *rig) status(id int64) kefu.UpstreamStatus {
-	m, err := r.eng.Store().Message(context.Background(), id)
+	m, err := r.store.Message(context.Background(), id)
 	if err != nil || m.Upstream == nil {
 		return kefu.UpstreamStatus{}
 	}

@@ -109,7 +109,7 @@ func (c *Connector) send(ctx context.Context, j *kefu.UpstreamSend) *kefu.Upstre
 	if !app.Connected() {
 		return &kefu.UpstreamStatus{State: kefu.UpstreamFailed, Error: "the app is no longer connected to a mini program"}
 	}
-	m, err := c.store.Message(ctx, j.MessageID)
+	m, err := c.read.Message(ctx, j.MessageID)
 	if err != nil {
 		return retry(err)
 	}
@@ -166,7 +166,7 @@ func (c *Connector) customMessage(ctx context.Context, cl *wechat.Client, m *kef
 // upload sends an image of Kefu's media store to WeChat's temporary media
 // and returns WeChat's media_id.
 func (c *Connector) upload(ctx context.Context, cl *wechat.Client, mediaID string) (string, *kefu.UpstreamStatus) {
-	md, err := c.store.Media(ctx, mediaID)
+	md, err := c.read.Media(ctx, mediaID)
 	if errors.Is(err, kefu.ErrNotFound) {
 		return "", &kefu.UpstreamStatus{State: kefu.UpstreamFailed, Error: "the image is no longer in Kefu's media store"}
 	}

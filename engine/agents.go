@@ -89,3 +89,68 @@ func (e *Engine) publishAgent(ctx context.Context, agentID int64) {
 	}
 	e.publish(&Event{Type: EventAgent, Agent: a})
 }
+
+// CreateAgent adds an agent. The caller has checked the fields (see
+// kefu.Agent) and that the apps and teams named exist.
+func (e *Engine) CreateAgent(ctx context.Context, a *kefu.Agent) error {
+	return e.store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateAgent(ctx, a) })
+}
+
+// AgentChange says how an administrator's edit of an agent touches their
+// sign-in: Disabled, if set, is the new disabled flag; NewPassword means
+// a.PasswordHash is a new password's hash.
+type AgentChange struct {
+	Disabled    *bool
+	NewPassword bool
+}
+
+// SaveAgent writes an administrator's edit of an agent. What the agent or
+// the engine change meanwhile (status, sign-in version, last seen) stays
+// theirs. Disabling an agent or changing their password ends every session
+// of theirs on every device; disabling also sets them offline, their
+// sessions returning to the queue. Workspaces are told the agent changed.
+func (e *Engine) SaveAgent(ctx context.Context, a *kefu.Agent, ch AgentChange) error {
+	disabling := false
+	err := e.store.Update(ctx, func(tx kefu.Tx) error {
+		cur, err := tx.Agent(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		disabling = ch.Disabled != nil && *ch.Disabled && !cur.Disabled
+		a.Status, a.AuthVersion, a.LastSeenAt, a.Disabled = cur.Status, cur.AuthVersion, cur.LastSeenAt, cur.Disabled
+		if !ch.NewPassword {
+			a.PasswordHash = cur.PasswordHash
+		}
+		if ch.Disabled != nil {
+			a.Disabled = *ch.Disabled
+		}
+		if disabling || ch.NewPassword {
+			a.AuthVersion++ // every session of theirs ends
+		}
+		return tx.SaveAgent(ctx, a)
+	})
+	if err != nil {
+		return err
+	}
+	if disabling {
+		return e.SetStatus(ctx, a.ID, kefu.StatusOffline, true)
+	}
+	return e.SetStatus(ctx, a.ID, a.Status, false) // tells workspaces the agent changed
+}
+
+// SignOutEverywhere ends every session of an agent on every device and sets
+// them offline, their sessions returning to the queue.
+func (e *Engine) SignOutEverywhere(ctx context.Context, agentID int64) error {
+	err := e.store.Update(ctx, func(tx kefu.Tx) error {
+		a, err := tx.Agent(ctx, agentID)
+		if err != nil {
+			return err
+		}
+		a.AuthVersion++
+		return tx.SaveAgent(ctx, a)
+	})
+	if err != nil {
+		return err
+	}
+	return e.SetStatus(ctx, agentID, kefu.StatusOffline, true)
+}

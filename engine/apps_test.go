@@ -31,7 +31,9 @@ func TestSavingPushSettingsRepeatsTheHandshake(t *testing.T) {
 			p.Mode, p.EncodingAESKey = kefu.PushSafe, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 		}, 1},
 		{"format", func(p *kefu.PushConfig, _ *kefu.App) { p.Format = kefu.PushJSON }, 1},
-		{"EncodingAESKey", func(p *kefu.PushConfig, _ *kefu.App) { p.EncodingAESKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefg" }, 1},
+		{"EncodingAESKey", func(p *kefu.PushConfig, _ *kefu.App) {
+			p.EncodingAESKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefg"
+		}, 1},
 		{"token", func(p *kefu.PushConfig, _ *kefu.App) { p.Token = "token2" }, 1},
 		{"URL", func(p *kefu.PushConfig, _ *kefu.App) { p.URL = "http://developer.example/push2" }, 1},
 		{"the name only", func(_ *kefu.PushConfig, a *kefu.App) { a.Name = "Green tea" }, 0},

@@ -67,3 +67,8 @@ func (e *Engine) SendFromComponent(ctx context.Context, conversationID int64, ag
 		Source: fmt.Sprintf("component:%d", comp.ID), Message: m,
 		RateKey: fmt.Sprintf("component:%d:conversation:%d", comp.ID, conversationID), RateEvery: kefu.ComponentRate})
 }
+
+// DeleteComponent removes an assistant component.
+func (e *Engine) DeleteComponent(ctx context.Context, id int64) error {
+	return e.store.Update(ctx, func(tx kefu.Tx) error { return tx.DeleteComponent(ctx, id) })
+}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/kefuhq/kefu"
-	"github.com/kefuhq/kefu/engine"
 )
 
 func TestComponentRules(t *testing.T) {
@@ -22,7 +21,7 @@ func TestComponentRules(t *testing.T) {
 		t.Fatalf("origin defaults to the URL's: %q %v", other.Origin, err)
 	}
 	conv := func(ch kefu.Channel, who, sdk string) int64 {
-		o, err := f.eng.OpenSession(f.ctx, engine.OpenRequest{AppID: f.app.ID, Channel: ch, ExternalID: who, SDKVersion: sdk})
+		o, err := f.openSession(openRequest{AppID: f.app.ID, Channel: ch, ExternalID: who, SDKVersion: sdk})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -179,42 +179,6 @@ func (e *Engine) enter(ctx context.Context, conversationID int64, sessionFrom st
 	return ev, false, nil
 }
 
-// OpenRequest is Identify and Enter in one: a customer opening the chat.
-type OpenRequest struct {
-	AppID       string
-	Channel     kefu.Channel
-	ExternalID  string
-	Verified    bool
-	SDKVersion  string
-	Name        string
-	SessionFrom string
-	Card        *kefu.MessageCard
-}
-
-// Opened is the result of OpenSession.
-type Opened struct {
-	Customer     *kefu.Customer
-	Conversation *kefu.Conversation
-	Event        *kefu.Message // the user_enter_tempsession event pushed to the developer
-}
-
-// OpenSession identifies the customer and enters the chat.
-func (e *Engine) OpenSession(ctx context.Context, req OpenRequest) (*Opened, error) {
-	cust, c, err := e.Identify(ctx, IdentifyRequest{AppID: req.AppID, Channel: req.Channel, ExternalID: req.ExternalID,
-		Verified: req.Verified, SDKVersion: req.SDKVersion, Name: req.Name})
-	if err != nil {
-		return nil, err
-	}
-	ev, err := e.Enter(ctx, c.ID, req.SessionFrom, req.Card)
-	if err != nil {
-		return nil, err
-	}
-	if c, err = e.store.Conversation(ctx, c.ID); err != nil {
-		return nil, err
-	}
-	return &Opened{Customer: cust, Conversation: c, Event: ev}, nil
-}
-
 // conversationOf returns the customer's conversation, locked, creating it on
 // first contact.
 func (e *Engine) conversationOf(ctx context.Context, tx kefu.Tx, cust *kefu.Customer, now time.Time) (*kefu.Conversation, error) {

@@ -88,9 +88,6 @@ func New(store kefu.Store, bus Bus, clock kefu.Clock, rich RichText, log *slog.L
 		kick: make(chan struct{}, 1), typing: typingState{until: map[typingKey]time.Time{}}, cache: newCache()}
 }
 
-// Store returns the engine's store, for readers.
-func (e *Engine) Store() kefu.Store { return e.store }
-
 // Clock returns the engine's clock.
 func (e *Engine) Clock() kefu.Clock { return e.clock }
 

@@ -90,9 +90,9 @@ func (f *fixture) agent(login string, max int) *kefu.Agent {
 	return a
 }
 
-func (f *fixture) open(user string) *engine.Opened {
+func (f *fixture) open(user string) *opened {
 	f.t.Helper()
-	o, err := f.eng.OpenSession(f.ctx, engine.OpenRequest{AppID: f.app.ID, Channel: kefu.ChannelMiniProgram, ExternalID: user, SessionFrom: "from-" + user})
+	o, err := f.openSession(openRequest{AppID: f.app.ID, Channel: kefu.ChannelMiniProgram, ExternalID: user, SessionFrom: "from-" + user})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -143,8 +143,8 @@ func (f *fixture) pushResult(m *kefu.Message, result kefu.PushStatus) {
 
 func (f *fixture) record(j *kefu.PushJob, r kefu.PushStatus) {
 	f.t.Helper()
-	err := f.eng.RecordPush(f.ctx, engine.PushRecord{Job: j, Attempt: &kefu.PushAttempt{AppID: j.AppID, MessageID: j.MessageID,
-		ConversationID: j.ConversationID, Try: j.Tries, Result: r, CreatedAt: f.clock.Now()}, RetryAt: f.clock.Now()})
+	_, err := f.eng.RecordPushAndClaim(f.ctx, engine.PushRecord{Job: j, Attempt: &kefu.PushAttempt{AppID: j.AppID, MessageID: j.MessageID,
+		ConversationID: j.ConversationID, Try: j.Tries, Result: r, CreatedAt: f.clock.Now()}, RetryAt: f.clock.Now()}, 0, 0)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -454,7 +454,7 @@ func TestRouterIsFIFOAndCapacityAware(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				o, err := f.eng.OpenSession(f.ctx, engine.OpenRequest{AppID: f.app.ID, Channel: kefu.ChannelWeb, ExternalID: fmt.Sprint("v", i)})
+				o, err := f.openSession(openRequest{AppID: f.app.ID, Channel: kefu.ChannelWeb, ExternalID: fmt.Sprint("v", i)})
 				if err != nil {
 					t.Error(err)
 					return
@@ -530,7 +530,7 @@ func TestRouterIsFIFOAndCapacityAware(t *testing.T) {
 func TestChannelRulesAndRichText(t *testing.T) {
 	f := newFixture(t, "sqlite", "")
 	alice := f.agent("alice", 3)
-	web, err := f.eng.OpenSession(f.ctx, engine.OpenRequest{AppID: f.app.ID, Channel: kefu.ChannelWeb, ExternalID: "w"})
+	web, err := f.openSession(openRequest{AppID: f.app.ID, Channel: kefu.ChannelWeb, ExternalID: "w"})
 	if err != nil {
 		t.Fatal(err)
 	}

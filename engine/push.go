@@ -18,23 +18,19 @@ type PushRecord struct {
 	// RetryAt is when to try again after a failed try that is not the last.
 	RetryAt time.Time
 	// Message is the pushed message, if the worker read it for the try
-	// (its kind and place never change); otherwise RecordPush reads it.
+	// (its kind and place never change); otherwise RecordPushAndClaim reads it.
 	Message *kefu.Message
 }
 
-// RecordPush stores one push try in the push log and applies its outcome in
-// the same transaction: a success ends the job; a transfer reply queues the
-// conversation for customer service (or, for an event, is ignored with a
-// warning); a try that got no answer is retried; after the last try, or a
-// wrong answer, the customer is shown WeChat's notice. The message itself stays in the conversation.
-func (e *Engine) RecordPush(ctx context.Context, r PushRecord) error {
-	_, err := e.RecordPushAndClaim(ctx, r, 0, 0)
-	return err
-}
-
-// RecordPushAndClaim is RecordPush followed, in the same transaction, by
-// ClaimPushJobs(limit, lease): a busy worker goes on with the next due job
-// after one commit instead of two (kefu bench push: the commits a push
+// RecordPushAndClaim stores one push try in the push log and applies its
+// outcome in the same transaction: a success ends the job; a transfer reply
+// queues the conversation for customer service (or, for an event, is
+// ignored with a warning); a try that got no answer is retried; after the
+// last try, or a wrong answer, the customer is shown WeChat's notice. The
+// message itself stays in the conversation. Then, still in the transaction,
+// it runs ClaimPushJobs(limit, lease) (limit 0 claims nothing): a busy
+// worker goes on with the next due job after one commit instead of two
+// (kefu bench push: the commits a push
 // waits for bound how many a worker of 64 slots delivers).
 func (e *Engine) RecordPushAndClaim(ctx context.Context, r PushRecord, limit int, lease time.Duration) ([]*kefu.PushJob, error) {
 	var res pushOutcome
@@ -217,4 +213,9 @@ func (e *Engine) RequeuePush(ctx context.Context, messageID int64) error {
 		e.wakePusher()
 	}
 	return err
+}
+
+// PushMessage reads the message a push job delivers.
+func (e *Engine) PushMessage(ctx context.Context, j *kefu.PushJob) (*kefu.Message, error) {
+	return e.store.Message(ctx, j.MessageID)
 }

@@ -218,11 +218,8 @@ func (e *Engine) prepareRich(m *kefu.Message, ch kefu.Channel) error {
 	return nil
 }
 
-// checkMedia makes sure an image belongs to the app.
+// checkMedia makes sure the app may send an image (see UsableMedia).
 func (e *Engine) checkMedia(ctx context.Context, appID, mediaID string) error {
-	md, err := e.store.Media(ctx, mediaID)
-	if err != nil || md.AppID != appID {
-		return kefu.Errorf(kefu.EINVALID, "invalid media_id")
-	}
-	return nil
+	_, err := e.UsableMedia(ctx, appID, mediaID)
+	return err
 }

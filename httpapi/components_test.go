@@ -152,7 +152,7 @@ func TestComponentsOverTheDeskAPI(t *testing.T) {
 // signing out everywhere refuses it at once, not when it expires.
 func TestComponentTokenEndsWithSignOutEverywhere(t *testing.T) {
 	s, app, root, alice := adminAndAgent(t)
-	registerComponent(t, root, map[string]any{"name": "Picker", "url": "/components/product-picker", "apps": []string{app.ID}, "enabled": true})
+	root.RegisterComponent(map[string]any{"name": "Picker", "url": "/components/product-picker", "apps": []string{app.ID}, "enabled": true})
 	user := s.Customer(app.ID, kefu.ChannelWeb, "token-user")
 	user.Say("hi")
 	conv := alice.Queue()[0].ID

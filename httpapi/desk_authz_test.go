@@ -135,7 +135,7 @@ func TestDeskAuthorization(t *testing.T) {
 	hello := user.Say("secret question")
 	conv := hello.ID
 	var c *kefu.Conversation
-	untilTrue(t, "queued for VIP", func() bool {
+	kefutest.UntilTrue(t, "queued for VIP", func() bool {
 		m, _ := s.Store.Message(ctx, hello.ID)
 		c, _ = s.Store.Conversation(ctx, m.ConversationID)
 		return c.State == kefu.StateQueued

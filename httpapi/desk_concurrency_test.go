@@ -203,7 +203,7 @@ func TestThousandSessionsFiftyAgents(t *testing.T) {
 	}
 	wg.Wait()
 	full := (autoAgents + manualAgents) * capacity
-	untilTrue(t, "every agent full", func() bool {
+	kefutest.UntilTrue(t, "every agent full", func() bool {
 		n := 0
 		agents, _ := s.Store.Agents(ctx)
 		for _, a := range agents {
@@ -233,7 +233,7 @@ func TestThousandSessionsFiftyAgents(t *testing.T) {
 			}
 		}
 	}
-	untilTrue(t, "the auto agents refilled", func() bool {
+	kefutest.UntilTrue(t, "the auto agents refilled", func() bool {
 		n := 0
 		for i := range autoAgents {
 			convs, _ := s.Store.AgentConversations(ctx, int64(i+1))

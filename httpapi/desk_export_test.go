@@ -1,11 +1,16 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/kefuhq/kefu/httpapi/admin"
+	"github.com/kefuhq/kefu/httpapi/edge"
+)
 
 // routeRecorder collects the patterns a route table registers.
 type routeRecorder []string
 
-var _ routeMux = (*routeRecorder)(nil)
+var _ edge.RouteMux = (*routeRecorder)(nil)
 
 func (r *routeRecorder) HandleFunc(pattern string, _ func(http.ResponseWriter, *http.Request)) {
 	*r = append(*r, pattern)
@@ -17,8 +22,8 @@ func (r *routeRecorder) HandleFunc(pattern string, _ func(http.ResponseWriter, *
 // each one, new ones included.
 func DeskAndAdminRoutes(s *Server) []string {
 	var r routeRecorder
-	s.deskRoutes(&r)
-	s.adminRoutes(&r)
-	s.componentRoutes(&r)
+	s.deskAPI.Routes(&r)
+	s.live.DeskRoutes(&r)
+	admin.New(s.Surface).Routes(&r)
 	return r
 }

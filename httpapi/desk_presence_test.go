@@ -215,7 +215,7 @@ func TestAdminAPI(t *testing.T) {
 		Attempts []kefu.PushAttempt `json:"attempts"`
 		More     bool               `json:"more"`
 	}
-	untilTrue(t, "two attempts", func() bool {
+	kefutest.UntilTrue(t, "two attempts", func() bool {
 		admin.Do("GET", "/api/admin/push-attempts?appid="+app.ID, nil, &page)
 		return len(page.Attempts) == 2
 	})

@@ -66,7 +66,7 @@ func testEndedSessionStaysWithItsTeam(t *testing.T, engineName string) {
 			case "timed out":
 				s.Clock.Advance(kefu.SessionTimeout)
 			}
-			untilTrue(t, "the session to end", func() bool {
+			kefutest.UntilTrue(t, "the session to end", func() bool {
 				c, err := s.Store.Conversation(t.Context(), conv)
 				return err == nil && c.State == kefu.StateDeveloper
 			})
@@ -106,7 +106,7 @@ func testEndedSessionStaysWithItsTeam(t *testing.T, engineName string) {
 			// Routed to team B by the rules, the next session is team B's.
 			user.Enter("b-shop", nil)
 			user.Say("human")
-			untilTrue(t, "queued for team B", func() bool {
+			kefutest.UntilTrue(t, "queued for team B", func() bool {
 				c, err := s.Store.Conversation(t.Context(), conv)
 				return err == nil && c.State == kefu.StateQueued && c.TeamID == teamB.ID
 			})
@@ -137,7 +137,7 @@ func flushed(t *testing.T, s *kefutest.Server, d *kefutest.Desk, appID, name str
 func waitTeamQueued(t *testing.T, d *kefutest.Desk, openID string) int64 {
 	t.Helper()
 	var id int64
-	untilTrue(t, "the customer in the queue", func() bool {
+	kefutest.UntilTrue(t, "the customer in the queue", func() bool {
 		var out struct {
 			Conversations []struct {
 				ID       int64          `json:"id"`

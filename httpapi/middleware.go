@@ -6,23 +6,9 @@ import (
 	"strings"
 
 	"github.com/kefuhq/kefu"
-	"github.com/kefuhq/kefu/wechat"
+	"github.com/kefuhq/kefu/httpapi/cgibin"
+	"github.com/kefuhq/kefu/httpapi/edge"
 )
-
-// securityHeaders sets the headers every response carries. Pages set their
-// own Content-Security-Policy (see pages.go); API responses get one that
-// allows nothing.
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/cgi-bin/") {
-			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-		}
-		next.ServeHTTP(w, r)
-	})
-}
 
 // recoverPanics turns a panicking handler into a 500 and a log line instead
 // of a dropped connection. The answer has the surface's own shape: WeChat's
@@ -36,12 +22,12 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				s.Log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
 				switch {
 				case strings.HasPrefix(r.URL.Path, "/cgi-bin/"):
-					writeCGI(w, cgiError(wechat.CodeSystemBusy, "")) // WeChat answers errors with 200
+					cgibin.WriteBusy(w) // WeChat answers errors with 200
 				case strings.HasPrefix(r.URL.Path, "/api/"):
-					writeJSON(w, http.StatusInternalServerError, errorBody{Error: errorDetail{Code: kefu.EINTERNAL, Message: "internal error"}})
+					edge.WriteJSON(w, http.StatusInternalServerError, edge.ErrorBody{Error: edge.ErrorDetail{Code: kefu.EINTERNAL, Message: "internal error"}})
 				default:
 					http.Error(w, "internal error", http.StatusInternalServerError)
 				}

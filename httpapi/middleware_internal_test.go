@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/kefuhq/kefu/httpapi/edge"
 )
 
 // TestPanicsAnswerInTheSurfacesShape: a handler that panics is logged and
@@ -15,7 +17,7 @@ import (
 // ("retry later") and the workspace shows its usual error.
 func TestPanicsAnswerInTheSurfacesShape(t *testing.T) {
 	var logged strings.Builder
-	s := &Server{log: slog.New(slog.NewTextHandler(&logged, nil))}
+	s := &Server{Surface: edge.Surface{Log: slog.New(slog.NewTextHandler(&logged, nil))}}
 	h := s.recoverPanics(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
 	for _, tc := range []struct {
 		path        string
@@ -31,7 +33,7 @@ func TestPanicsAnswerInTheSurfacesShape(t *testing.T) {
 			return json.Unmarshal(b, &v) == nil && v.ErrCode != nil && *v.ErrCode == -1 && v.ErrMsg != ""
 		}},
 		{"/api/desk/conversations", http.StatusInternalServerError, "application/json", func(b []byte) bool {
-			var v errorBody
+			var v edge.ErrorBody
 			return json.Unmarshal(b, &v) == nil && v.Error.Code == "internal" && v.Error.Message == "internal error"
 		}},
 		{"/desk", http.StatusInternalServerError, "text/plain", func(b []byte) bool {

@@ -10,18 +10,6 @@ import (
 	"github.com/kefuhq/kefu/kefutest"
 )
 
-// eventually polls cond until it holds, for at most 30 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a condition, not timing the code under test
-	}
-}
-
 type awayAnswer struct {
 	Agent *kefu.Agent `json:"agent"`
 	Away  *struct {
@@ -40,7 +28,7 @@ func TestAwayNoticeAfterPresenceExpiry(t *testing.T) {
 	s := kefutest.NewServer(t, kefutest.Options{PresenceGrace: grace})
 	app := s.App("", kefu.PushSafe, kefu.PushJSON)
 	alice := s.OnlineAgent("alice", app.ID)
-	eventually(t, "alice's workspace", func() bool { return s.HTTP.AgentConnections(alice.Agent.ID) == 1 })
+	kefutest.UntilTrue(t, "alice's workspace", func() bool { return s.HTTP.AgentConnections(alice.Agent.ID) == 1 })
 	conv := startAwayConversation(t, s, alice)
 
 	var me awayAnswer
@@ -49,8 +37,8 @@ func TestAwayNoticeAfterPresenceExpiry(t *testing.T) {
 		t.Fatalf("a notice while present: %+v", me.Away)
 	}
 	alice.Disconnect()
-	eventually(t, "alice gone", func() bool { return s.HTTP.AgentConnections(alice.Agent.ID) == 0 })
-	eventually(t, "alice set offline", func() bool {
+	kefutest.UntilTrue(t, "alice gone", func() bool { return s.HTTP.AgentConnections(alice.Agent.ID) == 0 })
+	kefutest.UntilTrue(t, "alice set offline", func() bool {
 		s.Clock.Advance(grace / 4)
 		a, _ := s.Store.Agent(context.Background(), alice.Agent.ID)
 		return a.Status == kefu.StatusOffline
@@ -58,7 +46,7 @@ func TestAwayNoticeAfterPresenceExpiry(t *testing.T) {
 	if c, _ := s.Store.Conversation(context.Background(), conv); c.State != kefu.StateQueued {
 		t.Fatalf("alice's session is %s, want queued", c.State)
 	}
-	eventually(t, "the notice", func() bool {
+	kefutest.UntilTrue(t, "the notice", func() bool {
 		me = awayAnswer{}
 		return alice.Do("GET", "/api/desk/me", nil, &me) == http.StatusOK && me.Away != nil
 	})

@@ -23,10 +23,10 @@ type page struct {
 // pages maps paths to pages. Every page gets a strict Content-Security-Policy:
 // scripts and styles only from Kefu itself, nothing inline.
 var pages = map[string]page{
-	"/desk":        {file: "desk.html", frameSrc: componentOrigins}, // the agents' workspace
-	"/admin":       {file: "admin.html"},                            // apps, agents, teams, push inspector
-	"/sim":         {file: "sim.html"},                              // the mini program simulator
-	"/demo":        {file: "demo.html"},                             // a web page with the chat widget
+	"/desk":        {file: "desk.html", frameSrc: func(s *Server, r *http.Request) []string { return s.deskAPI.ComponentOrigins(r) }}, // the agents' workspace
+	"/admin":       {file: "admin.html"},                                                                                              // apps, agents, teams, push inspector
+	"/sim":         {file: "sim.html"},                                                                                                // the mini program simulator
+	"/demo":        {file: "demo.html"},                                                                                               // a web page with the chat widget
 	"/sdk-demo":    {file: "sdk-demo.html"},
 	"/widget/chat": {file: "chat.html", frameAncestors: widgetAncestors},
 	// The example assistant component, framed by the workspace.
@@ -40,7 +40,7 @@ func selfOnly(*Server, *http.Request) string { return "'self'" }
 func widgetAncestors(s *Server, r *http.Request) string {
 	src := "'self'"
 	if id := r.URL.Query().Get("appid"); id != "" {
-		if app, err := s.store.App(r.Context(), id); err == nil {
+		if app, err := s.Read.App(r.Context(), id); err == nil {
 			for _, o := range app.WidgetOrigins {
 				src += " " + o
 			}

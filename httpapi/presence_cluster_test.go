@@ -201,7 +201,7 @@ func (c *presenceCluster) offlineWithin(t *testing.T, agentID int64, earliest, l
 // or close.
 func waitConnections(t *testing.T, s *kefutest.Server, d *kefutest.Desk, n int) {
 	t.Helper()
-	untilTrue(t, fmt.Sprintf("%d workspaces of %s on %s", n, d.Agent.Login, s.URL), func() bool {
+	kefutest.UntilTrue(t, fmt.Sprintf("%d workspaces of %s on %s", n, d.Agent.Login, s.URL), func() bool {
 		return s.HTTP.AgentConnections(d.Agent.ID) == n
 	})
 }

@@ -1,8 +1,9 @@
-// Package httpapi is Kefu's HTTP surface: the WeChat-compatible /cgi-bin
-// API, the client API and WebSocket used by the widget, the simulator and
-// app SDKs, the desk API and WebSocket used by the workspace, the pages, and
-// health and metrics. It authenticates, decodes, calls the engine and maps
-// domain errors to each surface's own shape; it holds no business rules.
+// Package httpapi assembles Kefu's HTTP side on one mux: the WeChat-
+// compatible /cgi-bin (package cgibin), the client API (clientapi), the
+// workspace API (deskapi), administration (admin), the WebSockets and
+// presence (live), and, here, the pages, /media, health and metrics, with
+// the middleware every request passes (panic recovery, request metrics,
+// security headers). It holds no business rules.
 package httpapi
 
 import (
@@ -10,12 +11,18 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/bus"
 	"github.com/kefuhq/kefu/engine"
+	"github.com/kefuhq/kefu/httpapi/admin"
+	"github.com/kefuhq/kefu/httpapi/cgibin"
+	"github.com/kefuhq/kefu/httpapi/clientapi"
+	"github.com/kefuhq/kefu/httpapi/deskapi"
+	"github.com/kefuhq/kefu/httpapi/edge"
+	"github.com/kefuhq/kefu/httpapi/live"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config holds the HTTP layer's settings.
@@ -30,21 +37,25 @@ type Config struct {
 	// SecureCookies marks cookies Secure (behind TLS).
 	SecureCookies bool
 	// PresenceGrace is how long an agent may be without a workspace
-	// connection before being set offline (default DefaultPresenceGrace).
+	// connection before being set offline (default live.DefaultPresenceGrace).
 	PresenceGrace time.Duration
 }
 
 // Deps is what the server needs from the rest of Kefu.
 type Deps struct {
 	Engine *engine.Engine
+	// Reader reads what the surfaces show; every write and every read that
+	// carries a rule goes through Engine.
+	Reader kefu.Reader
 	Bus    bus.Bus
 	Log    *slog.Logger
 	// Key is the server's secret for signing tokens and cookies (32 bytes).
 	Key []byte
-	// VerifyURL runs the push URL handshake when an app's URL is saved.
-	VerifyURL func(ctx context.Context, url, token string) error
 	// Web holds the static front end (package web).
 	Web fs.FS
+	// Metrics is the registry /metrics serves; the server adds its own
+	// metrics to it.
+	Metrics *prometheus.Registry
 	// Ready reports whether the node can serve (for /readyz).
 	Ready  func(ctx context.Context) error
 	Config Config
@@ -52,24 +63,13 @@ type Deps struct {
 
 // Server serves every HTTP surface of Kefu.
 type Server struct {
-	eng       *engine.Engine
-	store     kefu.Store
-	bus       bus.Bus
-	clock     kefu.Clock
-	log       *slog.Logger
-	key       []byte
-	verifyURL func(ctx context.Context, url, token string) error
+	edge.Surface
 	web       fs.FS
 	ready     func(ctx context.Context) error
-	cfg       Config
-	metrics   *metrics
 	handler   http.Handler
-	logins    loginLimiter
-	presence  *presence
-	desk      *deskHub
-
-	connsMu sync.Mutex
-	conns   map[*wsConn]struct{} // open WebSockets, closed on Shutdown
+	clientAPI *clientapi.Server
+	deskAPI   *deskapi.Server
+	live      *live.Server
 }
 
 // New builds the server and its routes.
@@ -83,36 +83,21 @@ func New(d Deps) *Server {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{eng: d.Engine, store: d.Engine.Store(), bus: d.Bus, clock: d.Engine.Clock(), log: d.Log, key: d.Key,
-		verifyURL: d.VerifyURL, web: d.Web, ready: d.Ready, cfg: d.Config, metrics: newMetrics(),
-		conns: map[*wsConn]struct{}{}, desk: newDeskHub(d.Bus)}
-	// A new identity at every start: a restarted node is a new node to the
-	// others (its announcements' sequence starts again).
-	s.presence = newPresence(s, engine.NewAlnum(12), d.Config.PresenceGrace)
+	c := d.Config
+	s := &Server{Surface: edge.Surface{Engine: d.Engine, Read: d.Reader, Clock: d.Engine.Clock(), Log: d.Log, Key: d.Key,
+		Config:  edge.Config{PublicURL: c.PublicURL, MaxBodyBytes: c.MaxBodyBytes, MaxUploadBytes: c.MaxUploadBytes, SecureCookies: c.SecureCookies},
+		Metrics: edge.NewMetrics(d.Metrics)},
+		web: d.Web, ready: d.Ready}
+	s.clientAPI, s.deskAPI = clientapi.New(s.Surface), deskapi.New(s.Surface)
+	s.live = live.New(s.Surface, d.Bus, s.clientAPI, s.deskAPI, d.Config.PresenceGrace)
 	mux := http.NewServeMux()
 	s.routes(mux)
-	s.handler = s.recoverPanics(s.observe(securityHeaders(mux)))
+	s.handler = s.recoverPanics(s.Metrics.Observe(edge.SecurityHeaders(mux)))
 	return s
 }
 
-// Run does the server's background work until ctx is done: it tells the
-// other nodes which agents have a workspace open here and sets offline the
-// agents that have none open anywhere (see presence). Presence must run on
-// every node — the others know this node's agents only from its
-// announcements — so if it cannot start (the store or the bus unreachable
-// at boot), it is tried again every second rather than left off.
-func (s *Server) Run(ctx context.Context) {
-	for err := s.presence.start(); err != nil; err = s.presence.start() {
-		s.log.Error("presence: start; trying again in a second", "err", err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
-		}
-	}
-	<-ctx.Done()
-	s.presence.stop()
-}
+// Run does the server's background work until ctx is done (see live.Server.Run).
+func (s *Server) Run(ctx context.Context) { s.live.Run(ctx) }
 
 // Handler returns the root handler.
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -120,14 +105,14 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.Handle("GET /metrics", s.Metrics.Handler())
 
-	s.clientRoutes(mux)
-	s.deskRoutes(mux)
-	s.adminRoutes(mux)
-	s.cgiRoutes(mux)
+	s.clientAPI.Routes(mux)
+	s.deskAPI.Routes(mux)
+	s.live.Routes(mux)
+	admin.New(s.Surface).Routes(mux)
+	cgibin.New(s.Surface).Routes(mux)
 	s.pageRoutes(mux)
-	s.componentRoutes(mux)
 	mux.HandleFunc("GET /media/{id}", s.serveMedia)
 }
 
@@ -143,18 +128,10 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ready\n"))
 }
 
-// CloseConnections closes every open WebSocket with "going away", so
-// clients reconnect to another node (or this one after a restart) and
-// resume from their last sequence number.
-func (s *Server) CloseConnections() {
-	defer s.presence.stop()
-	s.connsMu.Lock()
-	conns := make([]*wsConn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
-	s.connsMu.Unlock()
-	for _, c := range conns {
-		c.goingAway()
-	}
-}
+// CloseConnections closes every open WebSocket with "going away" (see
+// live.Server.CloseConnections).
+func (s *Server) CloseConnections() { s.live.CloseConnections() }
+
+// AgentConnections reports how many workspace WebSockets of the agent this
+// node holds (presence counts them).
+func (s *Server) AgentConnections(agentID int64) int { return s.live.AgentConnections(agentID) }

@@ -249,3 +249,14 @@ func (d *Desk) WaitClosed(what string) {
 		d.t.Fatalf("desk %s: timed out waiting for %s", d.Agent.Login, what)
 	}
 }
+
+// RegisterComponent registers an assistant component (the desk must be an
+// admin's) and returns it as stored.
+func (d *Desk) RegisterComponent(c map[string]any) *kefu.Component {
+	d.t.Helper()
+	var out kefu.Component
+	if st := d.Do("POST", "/api/admin/components", c, &out); st != http.StatusCreated {
+		d.t.Fatalf("register component %v: HTTP %d", c["name"], st)
+	}
+	return &out
+}

@@ -9,7 +9,7 @@ import (
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/bus"
 	"github.com/kefuhq/kefu/engine"
-	"github.com/kefuhq/kefu/httpapi"
+	"github.com/kefuhq/kefu/httpapi/edge"
 	"github.com/kefuhq/kefu/node"
 )
 
@@ -116,7 +116,7 @@ func (s *Server) App(pushURL string, mode kefu.PushMode, format kefu.PushFormat)
 // Agent adds an agent (or admin) serving the given apps, with password "secret-password".
 func (s *Server) Agent(login string, role kefu.Role, apps ...string) *kefu.Agent {
 	s.t.Helper()
-	a := &kefu.Agent{Login: login, Name: login, Role: role, PasswordHash: httpapi.HashPassword(AgentPassword),
+	a := &kefu.Agent{Login: login, Name: login, Role: role, PasswordHash: edge.HashPassword(AgentPassword),
 		MaxSessions: kefu.DefaultMaxSessions, Status: kefu.StatusOffline, Apps: apps, CreatedAt: s.Clock.Now()}
 	ctx := context.Background()
 	if err := s.Store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateAgent(ctx, a) }); err != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/engine"
 	"github.com/kefuhq/kefu/examples/devhook"
-	"github.com/kefuhq/kefu/httpapi"
+	"github.com/kefuhq/kefu/httpapi/edge"
 	"github.com/kefuhq/kefu/push"
 	"github.com/kefuhq/kefu/wechat"
 )
@@ -84,7 +84,7 @@ func ensureDemo(ctx context.Context, n *Node) (*Demo, error) {
 	}
 	if len(agents) == 0 {
 		d.AdminLogin, d.AdminPassword = "admin", engine.NewAlnum(16)
-		admin := &kefu.Agent{Login: d.AdminLogin, Name: "Admin", Role: kefu.RoleAdmin, PasswordHash: httpapi.HashPassword(d.AdminPassword),
+		admin := &kefu.Agent{Login: d.AdminLogin, Name: "Admin", Role: kefu.RoleAdmin, PasswordHash: edge.HashPassword(d.AdminPassword),
 			MaxSessions: kefu.DefaultMaxSessions, AutoAccept: true, Status: kefu.StatusOffline, CreatedAt: n.cfg.Clock.Now()}
 		if err := n.Store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateAgent(ctx, admin) }); err != nil {
 			return nil, err

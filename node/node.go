@@ -26,6 +26,8 @@ import (
 	"github.com/kefuhq/kefu/sqlstore"
 	"github.com/kefuhq/kefu/web"
 	"github.com/kefuhq/kefu/wechat"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // Config is everything a Kefu process can be told.
@@ -152,12 +154,14 @@ func (n *Node) open(ctx context.Context) error {
 	pcfg := cfg.Push
 	pcfg.PublicURL = cfg.PublicURL
 	n.Pusher = push.New(n.Engine, pcfg, cfg.Log.With("part", "push"))
-	n.Connector = connector.New(n.Engine, cfg.Connect, cfg.Log.With("part", "connect"))
+	n.Connector = connector.New(n.Engine, n.Store, cfg.Connect, cfg.Log.With("part", "connect"))
 	hcfg := cfg.HTTP
 	hcfg.PublicURL = cfg.PublicURL
-	n.HTTP = httpapi.New(httpapi.Deps{Engine: n.Engine, Bus: n.Bus, Log: cfg.Log.With("part", "http"), Key: key,
-		VerifyURL: ecfg.VerifyPushURL, Ready: n.Store.Ping, Web: web.FS(), Config: hcfg})
-	n.HTTP.Registry().MustRegister(n.Pusher.Collectors()...)
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics.MustRegister(n.Pusher.Collectors()...)
+	n.HTTP = httpapi.New(httpapi.Deps{Engine: n.Engine, Reader: n.Store, Bus: n.Bus, Log: cfg.Log.With("part", "http"), Key: key,
+		Ready: n.Store.Ping, Web: web.FS(), Metrics: metrics, Config: hcfg})
 	if cfg.Demo {
 		if n.Demo, err = ensureDemo(ctx, n); err != nil {
 			return err

@@ -49,7 +49,6 @@ type Config struct {
 // Worker takes due jobs from the outbox and delivers them.
 type Worker struct {
 	eng   *engine.Engine
-	store kefu.Store
 	clock kefu.Clock
 	cfg   Config
 	log   *slog.Logger
@@ -86,7 +85,7 @@ func New(eng *engine.Engine, cfg Config, log *slog.Logger) *Worker {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	w := &Worker{eng: eng, store: eng.Store(), clock: eng.Clock(), cfg: cfg, log: log,
+	w := &Worker{eng: eng, clock: eng.Clock(), cfg: cfg, log: log,
 		wake: make(chan struct{}, 1), sem: make(chan struct{}, cfg.Concurrency),
 		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kefu_push_attempts_total",
 			Help: "Push tries by result (delivered, transferred, failed)."}, []string{"result"}),
@@ -289,7 +288,7 @@ func (w *Worker) load(ctx context.Context, j *kefu.PushJob) (*kefu.App, *kefu.Me
 	if err != nil {
 		return nil, nil, "", err
 	}
-	m, err := w.store.Message(ctx, j.MessageID)
+	m, err := w.eng.PushMessage(ctx, j)
 	if err != nil {
 		return nil, nil, "", err
 	}

@@ -1,0 +1,186 @@
+package admin
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/engine"
+	"github.com/kefuhq/kefu/httpapi/edge"
+)
+
+// adminAppView is an app as the admin pages list it: no secret values, only
+// whether each is set.
+type adminAppView struct {
+	*kefu.App
+	HasSecret bool `json:"has_secret"`
+	HasToken  bool `json:"has_token"`
+	HasAESKey bool `json:"has_aes_key"`
+	Agents    int  `json:"agents"`
+}
+
+func appView(a *kefu.App, agents []*kefu.Agent) adminAppView {
+	v := adminAppView{App: a, HasSecret: a.Secret != "", HasToken: a.Push.Token != "", HasAESKey: a.Push.EncodingAESKey != ""}
+	for _, x := range agents {
+		if !x.Disabled && (x.Role == kefu.RoleAdmin || slices.Contains(x.Apps, a.ID)) { // admins serve every app
+			v.Agents++
+		}
+	}
+	return v
+}
+
+func (s *Server) adminApps(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
+	ctx := r.Context()
+	apps, err := s.Read.Apps(ctx)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	agents, err := s.Read.Agents(ctx)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	out := make([]adminAppView, 0, len(apps))
+	for _, a := range apps {
+		out = append(out, appView(a, agents))
+	}
+	edge.WriteJSON(w, http.StatusOK, map[string]any{"apps": out})
+}
+
+// appRequest creates or edits an app. On edit, nil fields and empty
+// secrets are left as they are.
+type appRequest struct {
+	AppID          string           `json:"appid"`
+	OriginalID     *string          `json:"original_id"`
+	Name           *string          `json:"name"`
+	Secret         string           `json:"secret"`
+	PushURL        *string          `json:"push_url"`
+	Token          string           `json:"token"`
+	EncodingAESKey string           `json:"encoding_aes_key"`
+	Mode           *kefu.PushMode   `json:"mode"`
+	Format         *kefu.PushFormat `json:"format"`
+	WidgetOrigins  *[]string        `json:"widget_origins"`
+}
+
+func (req *appRequest) apply(a *kefu.App) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = strings.TrimSpace(*v)
+		}
+	}
+	set(&a.OriginalID, req.OriginalID)
+	set(&a.Name, req.Name)
+	set(&a.Push.URL, req.PushURL)
+	if req.Secret != "" {
+		a.Secret = strings.TrimSpace(req.Secret)
+	}
+	if req.Token != "" {
+		a.Push.Token = strings.TrimSpace(req.Token)
+	}
+	if req.EncodingAESKey != "" {
+		a.Push.EncodingAESKey = strings.TrimSpace(req.EncodingAESKey)
+	}
+	if req.Mode != nil {
+		a.Push.Mode = *req.Mode
+	}
+	if req.Format != nil {
+		a.Push.Format = *req.Format
+	}
+	if req.WidgetOrigins != nil {
+		a.WidgetOrigins = []string{}
+		for _, o := range *req.WidgetOrigins {
+			if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+				a.WidgetOrigins = append(a.WidgetOrigins, o)
+			}
+		}
+	}
+}
+
+// adminCreateApp adds an app. A push URL must pass WeChat's handshake; a
+// failing one is refused with the reason, which the page shows.
+func (s *Server) adminCreateApp(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
+	var req appRequest
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	a := &kefu.App{ID: strings.TrimSpace(req.AppID), WidgetOrigins: []string{}}
+	req.apply(a)
+	if a.Secret == "" {
+		a.Secret = engine.NewSecret(16)
+	}
+	if err := s.Engine.CreateApp(r.Context(), a); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	s.writeApp(w, r, a.ID, http.StatusCreated)
+}
+
+func (s *Server) adminEditApp(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
+	a, ok := s.adminApp(w, r)
+	if !ok {
+		return
+	}
+	var req appRequest
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	req.apply(a)
+	if err := s.Engine.SaveApp(r.Context(), a); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	s.writeApp(w, r, a.ID, http.StatusOK)
+}
+
+func (s *Server) writeApp(w http.ResponseWriter, r *http.Request, id string, status int) {
+	ctx := r.Context()
+	a, err := s.Read.App(ctx, id)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	agents, err := s.Read.Agents(ctx)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	edge.WriteJSON(w, status, appView(a, agents))
+}
+
+// appSecrets is what an admin sees on an explicit reveal.
+type appSecrets struct {
+	Secret         string `json:"secret"`
+	Token          string `json:"token"`
+	EncodingAESKey string `json:"encoding_aes_key"`
+	IdentitySecret string `json:"identity_secret"`
+}
+
+// adminRevealApp shows an app's secrets to an admin who asked (a POST, so
+// it needs the CSRF token and is never cached or prefetched).
+func (s *Server) adminRevealApp(w http.ResponseWriter, r *http.Request, admin *kefu.Agent) {
+	a, ok := s.adminApp(w, r)
+	if !ok {
+		return
+	}
+	s.Log.Info("admin revealed app secrets", "admin", admin.Login, "appid", a.ID)
+	edge.WriteJSON(w, http.StatusOK, appSecrets{Secret: a.Secret, Token: a.Push.Token, EncodingAESKey: a.Push.EncodingAESKey, IdentitySecret: a.IdentitySecret})
+}
+
+// adminNewIdentitySecret replaces the secret host sites sign identities
+// with; identities signed with the old one stop working.
+func (s *Server) adminNewIdentitySecret(w http.ResponseWriter, r *http.Request, _ *kefu.Agent) {
+	a, ok := s.adminApp(w, r)
+	if !ok {
+		return
+	}
+	a.IdentitySecret = engine.NewSecret(32)
+	if err := s.Engine.SaveApp(r.Context(), a); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	edge.WriteJSON(w, http.StatusOK, map[string]string{"identity_secret": a.IdentitySecret})
+}

@@ -1,0 +1,107 @@
+package deskapi
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/engine"
+	"github.com/kefuhq/kefu/httpapi/edge"
+)
+
+// loginLimiter slows password guessing: 10 tries a minute per client address.
+type loginLimiter struct {
+	mu sync.Mutex
+	by map[string]*rate.Limiter
+}
+
+func (l *loginLimiter) allow(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.by == nil || len(l.by) > 10000 {
+		l.by = map[string]*rate.Limiter{}
+	}
+	lim := l.by[host]
+	if lim == nil {
+		lim = rate.NewLimiter(rate.Every(6*time.Second), 10)
+		l.by[host] = lim
+	}
+	return lim.Allow()
+}
+
+type loginRequest struct {
+	Login    string `json:"login"`
+	Password string `json:"password"`
+}
+
+type meResponse struct {
+	Agent *kefu.Agent        `json:"agent"`
+	CSRF  string             `json:"csrf_token"`
+	Away  *engine.AwayNotice `json:"away,omitempty"` // presence set the agent offline while they were gone
+}
+
+func (s *Server) deskLogin(w http.ResponseWriter, r *http.Request) {
+	if !s.logins.allow(r) {
+		s.WriteError(w, r, kefu.Errorf(kefu.ERATE, "too many sign-in attempts; wait a minute"))
+		return
+	}
+	var req loginRequest
+	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	a, err := s.Read.AgentByLogin(r.Context(), req.Login)
+	if err != nil && !errors.Is(err, kefu.ErrNotFound) {
+		s.WriteError(w, r, err)
+		return
+	}
+	hash := dummyHash
+	if a != nil {
+		hash = a.PasswordHash
+	}
+	// Check a hash even for unknown logins, so timing does not tell which exist.
+	ok := edge.CheckPassword(hash, req.Password) && a != nil
+	if !ok || a.Disabled {
+		s.WriteError(w, r, kefu.Errorf(kefu.EUNAUTHORIZED, "wrong login or password"))
+		return
+	}
+	csrf := s.SetDeskCookie(w, a)
+	edge.WriteJSON(w, http.StatusOK, meResponse{Agent: a, CSRF: csrf, Away: s.Engine.AwayNoticeOf(r.Context(), a)})
+}
+
+var dummyHash = edge.HashPassword("kefu: not a password")
+
+func (s *Server) deskMe(w http.ResponseWriter, r *http.Request) {
+	a, cookie, err := s.DeskAgent(r)
+	if err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	edge.WriteJSON(w, http.StatusOK, meResponse{Agent: a, CSRF: s.CSRFToken(cookie), Away: s.Engine.AwayNoticeOf(r.Context(), a)})
+}
+
+func (s *Server) deskLogout(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
+	s.ClearDeskCookie(w)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// deskLogoutEverywhere voids every session of the agent, on every device,
+// and sets them offline (their sessions return to the queue).
+func (s *Server) deskLogoutEverywhere(w http.ResponseWriter, r *http.Request, a *kefu.Agent) {
+	ctx := r.Context()
+	if err := s.Engine.SignOutEverywhere(ctx, a.ID); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	s.ClearDeskCookie(w)
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,97 @@
+// Package live is Kefu's WebSocket side: the transport, the customer's
+// connection (messages and session state as they happen, resumed from the
+// last sequence number), the workspace's connection (the desk hub fans one
+// bus subscription per app out to the node's agents) and agent presence
+// across nodes (an agent with no workspace open anywhere is set offline).
+// What a frame asks for (a customer's message, an agent's reply) is done by
+// clientapi and deskapi.
+package live
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/kefuhq/kefu/bus"
+	"github.com/kefuhq/kefu/engine"
+	"github.com/kefuhq/kefu/httpapi/clientapi"
+	"github.com/kefuhq/kefu/httpapi/deskapi"
+	"github.com/kefuhq/kefu/httpapi/edge"
+)
+
+// Server serves the two WebSockets and keeps presence.
+type Server struct {
+	edge.Surface
+	bus       bus.Bus
+	clientAPI *clientapi.Server
+	deskAPI   *deskapi.Server
+	presence  *presence
+	desk      *deskHub
+
+	connsMu sync.Mutex
+	conns   map[*wsConn]struct{} // open WebSockets, closed on Shutdown
+}
+
+// New returns the WebSocket side. presenceGrace is how long an agent may be
+// without a workspace connection before being set offline (0:
+// DefaultPresenceGrace).
+func New(s edge.Surface, b bus.Bus, c *clientapi.Server, d *deskapi.Server, presenceGrace time.Duration) *Server {
+	l := &Server{Surface: s, bus: b, clientAPI: c, deskAPI: d, conns: map[*wsConn]struct{}{}, desk: newDeskHub(b)}
+	// A new identity at every start: a restarted node is a new node to the
+	// others (its announcements' sequence starts again).
+	l.presence = newPresence(l, engine.NewAlnum(12), presenceGrace)
+	return l
+}
+
+// Routes mounts the customer's and the workspace's WebSockets.
+func (s *Server) Routes(mux edge.RouteMux) {
+	mux.HandleFunc("GET /api/client/ws", s.clientWS)
+	s.DeskRoutes(mux)
+}
+
+// DeskRoutes mounts the workspace's WebSocket alone (a desk route, for
+// the routes' authorisation test).
+func (s *Server) DeskRoutes(mux edge.RouteMux) { mux.HandleFunc("GET /api/desk/ws", s.deskWS) }
+
+// AgentConnections reports how many workspace WebSockets of the agent this
+// node counts.
+func (s *Server) AgentConnections(agentID int64) int {
+	s.presence.mu.Lock()
+	defer s.presence.mu.Unlock()
+	return s.presence.conns[agentID]
+}
+
+// Run does the server's background work until ctx is done: it tells the
+// other nodes which agents have a workspace open here and sets offline the
+// agents that have none open anywhere (see presence). Presence must run on
+// every node — the others know this node's agents only from its
+// announcements — so if it cannot start (the store or the bus unreachable
+// at boot), it is tried again every second rather than left off.
+func (s *Server) Run(ctx context.Context) {
+	for err := s.presence.start(); err != nil; err = s.presence.start() {
+		s.Log.Error("presence: start; trying again in a second", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+	<-ctx.Done()
+	s.presence.stop()
+}
+
+// CloseConnections closes every open WebSocket with "going away", so
+// clients reconnect to another node (or this one after a restart) and
+// resume from their last sequence number.
+func (s *Server) CloseConnections() {
+	defer s.presence.stop()
+	s.connsMu.Lock()
+	conns := make([]*wsConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.connsMu.Unlock()
+	for _, c := range conns {
+		c.goingAway()
+	}
+}
