@@ -78,9 +78,11 @@ func (env *browserEnv) testDemo(t *testing.T) {
 	do(t, ctx, inChat(`d.querySelector(".offer-send").click()`))
 	card := waitPush(t, hook, func(m *wechat.Message) bool { return m.MsgType == wechat.MsgTypeMiniProgramPage })
 	u, _ := url.Parse(page)
-	if card.Title != title || card.PagePath != u.RequestURI() || card.ThumbURL != s.URL+"/static/widget/img/kettle.svg" {
+	if card.Title != title || card.PagePath != u.RequestURI() || card.ThumbURL != s.URL+"/static/widget/img/kettle.png" {
 		t.Errorf("default card pushed as %q %q %q; want the page's title, path and og:image", card.Title, card.PagePath, card.ThumbURL)
 	}
+	// As from WeChat, the push carries a ThumbMediaId the developer can fetch.
+	wantThumbMedia(t, s, app, card.ThumbMediaID)
 	waitFor(t, ctx, "the card in the log", inChat(`d.querySelector('.log-list [data-kind="miniprogrampage"]')`))
 
 	// The inline button opens the same chat with its own settings.
@@ -94,9 +96,10 @@ func (env *browserEnv) testDemo(t *testing.T) {
 	card2 := waitPush(t, hook, func(m *wechat.Message) bool {
 		return m.MsgType == wechat.MsgTypeMiniProgramPage && m.PagePath == "/pages/item?id=42"
 	})
-	if card2.Title != "Smart Kettle K2 · 1.7 L" || card2.ThumbURL != s.URL+"/static/widget/img/kettle.svg" {
+	if card2.Title != "Smart Kettle K2 · 1.7 L" || card2.ThumbURL != s.URL+"/static/widget/img/kettle.png" {
 		t.Errorf("configured card pushed as %q %q", card2.Title, card2.ThumbURL)
 	}
+	wantThumbMedia(t, s, app, card2.ThumbMediaID)
 
 	// Asking for a human with the keyboard: queued, then served by Alice.
 	waitFor(t, ctx, "the composer to have focus", inChat(`d.activeElement && d.activeElement.classList.contains("composer-input")`))
@@ -315,5 +318,20 @@ func (env *browserEnv) testWebView(t *testing.T) {
 	}
 	if got := run[string](t, ctx, `location.href`); got != start {
 		t.Errorf("the browser navigated to %s", got)
+	}
+}
+
+// wantThumbMedia checks that a card's ThumbMediaId is a PNG the developer
+// can fetch through /cgi-bin/media/get, as a developer would.
+func wantThumbMedia(t *testing.T, s *kefutest.Server, app *kefu.App, mediaID string) {
+	t.Helper()
+	if mediaID == "" {
+		t.Error("the card was pushed without a ThumbMediaId; WeChat always sends one")
+		return
+	}
+	c := wechat.NewClient(app.ID, app.Secret, wechat.WithBaseURL(s.URL))
+	data, ct, err := c.GetTempMedia(context.Background(), mediaID)
+	if err != nil || ct != "image/png" || len(data) == 0 {
+		t.Errorf("media/get of the card's ThumbMediaId %q: %d bytes of %q, %v", mediaID, len(data), ct, err)
 	}
 }

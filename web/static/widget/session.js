@@ -177,12 +177,38 @@ export class ChatSession extends EventTarget {
     this.conv.addPending({ clientMsgID: c.send("text", body), kind: "text", body });
   }
 
-  /** Sends the offered card {title, path, img} as a mini program card. */
+  /**
+   * Sends the offered card {title, path, img} as a mini program card. Like
+   * WeChat's client, it uploads the picture first, so the developer's push
+   * carries a ThumbMediaId they can fetch as well as the ThumbUrl; a picture
+   * the chat page may not read (another origin) goes as the URL alone.
+   */
   async sendCard(card) {
     const c = await this.start();
     const body = { title: card.title, pagepath: card.path };
-    if (card.img) body.thumb_url = card.img;
+    if (card.img) {
+      body.thumb_url = card.img;
+      const id = await this.uploadThumb(c, card.img);
+      if (id) body.thumb_media_id = id;
+    }
     this.conv.addPending({ clientMsgID: c.send("miniprogrampage", body), kind: "miniprogrampage", body });
+  }
+
+  /** Uploads a card's picture; returns its media id, or "" when it cannot be read or is not an image the server takes. */
+  async uploadThumb(c, url) {
+    let u;
+    try { u = new URL(url, location.href); } catch { return ""; }
+    if (u.protocol !== "https:" && u.protocol !== "http:") return "";
+    try {
+      const res = await fetch(u, { credentials: "omit", signal: AbortSignal.timeout(5000) });
+      if (!res.ok) return "";
+      const blob = await res.blob();
+      if (!IMAGE_TYPES.includes(blob.type) || blob.size > MAX_IMAGE) return "";
+      const up = await c.upload(new File([blob], "thumb" + (blob.type === "image/png" ? ".png" : ".jpg"), { type: blob.type }));
+      return up.media_id || "";
+    } catch {
+      return "";
+    }
   }
 
   async sendImage(file) {

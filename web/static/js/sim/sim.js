@@ -152,7 +152,7 @@ class Simulator {
     const saved = loadJSON(ATTRS) || {};
     const defaults = {
       sessionFrom: "sim-home", title: t("sim.product_name"), path: "/pages/item/item?id=42",
-      img: `${location.origin}/static/widget/img/kettle.svg`, showCard: true,
+      img: `${location.origin}/static/widget/img/kettle.png`, showCard: true,
     };
     const a = { ...defaults, ...saved };
     for (const k of ["sessionFrom", "title", "path", "img"]) form[k].value = typeof a[k] === "string" ? a[k] : "";
@@ -191,7 +191,7 @@ class Simulator {
     return {
       title: a.title || t("sim.product_name"),
       path: a.path || `/${this.page.path}${queryString(this.page.query)}`,
-      img: a.img || `${location.origin}/static/widget/img/kettle.svg`,
+      img: a.img || `${location.origin}/static/widget/img/kettle.png`,
     };
   }
 
