@@ -191,6 +191,7 @@ class ChatLog extends HTMLElement {
     }
     const row = el("div", "log-row is-user is-pending");
     row.dataset.clientMsgId = p.clientMsgID;
+    row.dataset.status = p.status;
     row.append(node);
     const status = el("div", "log-status");
     if (p.status === "failed") {
@@ -204,7 +205,7 @@ class ChatLog extends HTMLElement {
       drop.addEventListener("click", () => this.opts.discard(p.clientMsgID));
       status.append(retry, drop);
     } else {
-      status.append(el("span", "log-spinner"), el("span", "log-status-text", t(p.kind === "image" && !p.body ? "chat.uploading" : "chat.sending")));
+      status.append(el("span", "log-spinner"), el("span", "log-status-text", t(p.status === "retrying" ? "chat.retrying" : p.kind === "image" && !p.body ? "chat.uploading" : "chat.sending")));
     }
     node.append(status);
     return row;

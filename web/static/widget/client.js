@@ -160,6 +160,7 @@ export class KefuClient extends EventTarget {
   retryLater(clientMsgID) {
     const tries = (this.retries.get(clientMsgID) || 0) + 1;
     this.retries.set(clientMsgID, tries);
+    this.emit("retrying", { clientMsgID });
     const pause = Math.min(10000, 250 * 2 ** Math.min(tries, 6));
     setTimeout(() => {
       const frame = this.outbox.get(clientMsgID);

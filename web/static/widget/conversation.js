@@ -67,6 +67,14 @@ export class Conversation extends EventTarget {
     this.changed("pending");
   }
 
+  /** Marks a pending message as waiting out an outage: it goes again by itself. */
+  retryingPending(clientMsgID) {
+    const p = this.pending.get(clientMsgID);
+    if (!p || p.status === "retrying") return;
+    p.status = "retrying";
+    this.changed("pending");
+  }
+
   /** Forgets a pending message (sent, or given up). */
   dropPending(clientMsgID) {
     if (this.pending.delete(clientMsgID)) this.changed("pending");

@@ -99,6 +99,7 @@ export class ChatSession extends EventTarget {
     c.addEventListener("message", (e) => this.conv.add([e.detail]));
     c.addEventListener("ack", (e) => { this.files.delete(e.detail.clientMsgID); this.conv.add([e.detail.message]); });
     c.addEventListener("failed", (e) => this.conv.failPending(e.detail.clientMsgID, e.detail.message));
+    c.addEventListener("retrying", (e) => this.conv.retryingPending(e.detail.clientMsgID));
     c.addEventListener("state", (e) => this.conv.setState(e.detail));
     c.addEventListener("typing", (e) => this.onTyping(e.detail));
     c.addEventListener("synced", () => this.markRead());
