@@ -1,100 +1,51 @@
 package sqlstore
 
 import (
-	"cmp"
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
-	"math/bits"
-	"slices"
 	"time"
 
 	"github.com/kefuhq/kefu"
 )
 
-// The outbound queue of connected apps and their shared access tokens. The
-// queue is kept exactly like the push outbox (push.go): head marks the
-// oldest job of a conversation, the only one due, and claims lease jobs in
-// one conditional statement.
-
-const upstreamSendColumns = `id, app_id, conversation_id, message_id, tries, next_at, lease_until, created_at`
-
-func scanUpstreamSend(s scanner) (*kefu.UpstreamSend, error) {
-	var j kefu.UpstreamSend
-	var next, lease, created int64
-	if err := s.Scan(&j.ID, &j.AppID, &j.ConversationID, &j.MessageID, &j.Tries, &next, &lease, &created); err != nil {
-		return nil, err
-	}
-	j.NextAt, j.LeaseUntil, j.CreatedAt = fromMS(next), fromMS(lease), fromMS(created)
-	return &j, nil
-}
+// The outbound queue of connected apps (an outbox, like the push outbox:
+// see outbox.go) and their shared access tokens.
 
 // EnqueueUpstreamSend adds a job and sets its ID; it is its conversation's
 // head when the conversation has no other job.
 func (t *txn) EnqueueUpstreamSend(ctx context.Context, j *kefu.UpstreamSend) error {
-	err := t.queryRow(ctx, `INSERT INTO upstream_sends (app_id, conversation_id, message_id, tries, next_at, lease_until, created_at, head)
-		VALUES (?, ?, ?, ?, ?, ?, ?, NOT EXISTS (SELECT 1 FROM upstream_sends WHERE conversation_id = ?)) RETURNING id`,
-		j.AppID, j.ConversationID, j.MessageID, j.Tries, ms(j.NextAt), ms(j.LeaseUntil), ms(j.CreatedAt), j.ConversationID).Scan(&j.ID)
-	if err != nil {
-		return fmt.Errorf("sqlstore: enqueue upstream send: %w", err)
-	}
-	return nil
+	return upstreamOutbox.enqueue(ctx, t, (*kefu.PushJob)(j))
 }
 
 // SaveUpstreamSend writes a job's tries, next time and lease.
 func (t *txn) SaveUpstreamSend(ctx context.Context, j *kefu.UpstreamSend) error {
-	res, err := t.exec(ctx, `UPDATE upstream_sends SET tries = ?, next_at = ?, lease_until = ? WHERE id = ?`,
-		j.Tries, ms(j.NextAt), ms(j.LeaseUntil), j.ID)
-	if err != nil {
-		return fmt.Errorf("sqlstore: save upstream send: %w", err)
-	}
-	return mustAffect(res, "save upstream send")
+	return upstreamOutbox.update(ctx, t, (*kefu.PushJob)(j))
 }
 
 // DeleteUpstreamSend removes a finished job; the next job of its
-// conversation becomes the head (see DeletePushJob for why the caller
-// holds the conversation's lock).
+// conversation becomes the head (the caller holds the conversation's lock).
 func (t *txn) DeleteUpstreamSend(ctx context.Context, id int64) error {
-	var conv int64
-	var head bool
-	err := t.queryRow(ctx, `DELETE FROM upstream_sends WHERE id = ? RETURNING conversation_id, head`, id).Scan(&conv, &head)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && !head {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("sqlstore: delete upstream send: %w", err)
-	}
-	if _, err := t.exec(ctx, `UPDATE upstream_sends SET head = TRUE WHERE id = (SELECT MIN(id) FROM upstream_sends WHERE conversation_id = ?)`, conv); err != nil {
-		return fmt.Errorf("sqlstore: delete upstream send: %w", err)
-	}
-	return nil
+	return upstreamOutbox.delete(ctx, t, id)
 }
 
 // DueUpstreamSends lists the heads whose time has come and whose lease has
 // run out, oldest first.
 func (r *reader) DueUpstreamSends(ctx context.Context, now time.Time, limit int) ([]*kefu.UpstreamSend, error) {
-	return collect(ctx, r, "list due upstream sends", scanUpstreamSend,
-		fmt.Sprintf(`SELECT `+upstreamSendColumns+` FROM upstream_sends WHERE head AND next_at <= ? AND lease_until <= ? ORDER BY id LIMIT %d`, max(limit, 1)),
-		ms(now), ms(now))
+	return upstreamJobs(upstreamOutbox.due(ctx, r, now, limit))
 }
 
-// ClaimUpstreamSends leases due heads in one conditional statement (as
-// ClaimPushJobs: PostgreSQL skips rows another claim holds and re-checks
-// those it waited for), counting the try about to happen.
+// ClaimUpstreamSends leases due heads in one conditional statement, counting
+// the try about to happen (see outbox.lease).
 func (t *txn) ClaimUpstreamSends(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*kefu.UpstreamSend, error) {
-	if limit < 1 {
-		return nil, nil
+	return upstreamJobs(upstreamOutbox.lease(ctx, t, now, leaseUntil, limit))
+}
+
+func upstreamJobs(jobs []*kefu.PushJob, err error) ([]*kefu.UpstreamSend, error) {
+	out := make([]*kefu.UpstreamSend, len(jobs))
+	for i, j := range jobs {
+		out[i] = (*kefu.UpstreamSend)(j)
 	}
-	limit = 1 << (bits.Len(uint(limit)) - 1)
-	jobs, err := collect(ctx, &t.reader, "claim upstream sends", scanUpstreamSend,
-		fmt.Sprintf(`UPDATE upstream_sends SET tries = tries + 1, lease_until = ?
-			WHERE id IN (SELECT id FROM upstream_sends WHERE head AND next_at <= ? AND lease_until <= ? ORDER BY id LIMIT %d`+t.d.skipLocked+`)
-			AND head AND next_at <= ? AND lease_until <= ?
-			RETURNING `+upstreamSendColumns, limit),
-		ms(leaseUntil), ms(now), ms(now), ms(now), ms(now))
-	slices.SortFunc(jobs, func(a, b *kefu.UpstreamSend) int { return cmp.Compare(a.ID, b.ID) })
-	return jobs, err
+	return out, err
 }
 
 // SetUpstreamStatus records how WeChat handled a message.
