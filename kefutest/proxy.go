@@ -3,6 +3,7 @@ package kefutest
 import (
 	"io"
 	"net"
+	"os"
 	"net/url"
 	"sync"
 	"testing"
@@ -111,4 +112,21 @@ func (p *Proxy) pipe(c net.Conn) {
 	delete(p.conns, c)
 	delete(p.conns, up)
 	p.mu.Unlock()
+}
+
+// PostgresBehindProxy returns a fresh PostgreSQL store's DSN that goes
+// through a proxy, for tests of database outages; it skips the test when
+// PostgresEnv is unset.
+func PostgresBehindProxy(t testing.TB) (dsn string, p *Proxy) {
+	t.Helper()
+	if os.Getenv(PostgresEnv) == "" {
+		t.Skip("set " + PostgresEnv + " to run this database outage test")
+	}
+	direct := StoreDSN(t, "postgres")
+	u, err := url.Parse(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = NewProxy(t, u.Host)
+	return p.ProxyURL(t, direct), p
 }

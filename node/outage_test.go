@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,16 +47,8 @@ func (s *statusCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 // message ids, every message is stored exactly once and has reached the
 // customer's live connection.
 func TestStoreOutageIsRetryableAndLosesNothing(t *testing.T) {
-	if os.Getenv(kefutest.PostgresEnv) == "" {
-		t.Skip("set " + kefutest.PostgresEnv + " to run the store outage test")
-	}
-	dsn := kefutest.StoreDSN(t, "postgres")
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := kefutest.NewProxy(t, u.Host)
-	s := kefutest.NewServer(t, kefutest.Options{Engine: "postgres", DSN: proxy.ProxyURL(t, dsn)})
+	dsn, proxy := kefutest.PostgresBehindProxy(t)
+	s := kefutest.NewServer(t, kefutest.Options{Engine: "postgres", DSN: dsn})
 	app := s.App("", kefu.PushPlaintext, kefu.PushJSON)
 
 	const perSender = 30

@@ -2,8 +2,6 @@ package webtest_test
 
 import (
 	"context"
-	"net/url"
-	"os"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -18,16 +16,8 @@ import (
 // instead of "not sent", and once the database is back the message is
 // stored — once — and shown as sent, without the customer doing anything.
 func TestWidgetRetriesThroughAStoreOutage(t *testing.T) {
-	if os.Getenv(kefutest.PostgresEnv) == "" {
-		t.Skip("set " + kefutest.PostgresEnv + " to run the store outage test in the browser")
-	}
-	dsn := kefutest.StoreDSN(t, "postgres")
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := kefutest.NewProxy(t, u.Host)
-	s := kefutest.NewServer(t, kefutest.Options{Engine: "postgres", DSN: proxy.ProxyURL(t, dsn)})
+	dsn, proxy := kefutest.PostgresBehindProxy(t)
+	s := kefutest.NewServer(t, kefutest.Options{Engine: "postgres", DSN: dsn})
 	app := s.App("", kefu.PushPlaintext, kefu.PushJSON)
 	env := &browserEnv{s: s, browser: kefutest.Browser(t)}
 	ctx := env.tab(t)
