@@ -9,14 +9,14 @@ import (
 )
 
 const appColumns = `id, original_id, name, secret, identity_secret, push_url, push_token, push_aes_key,
-	push_prev_aes_key, push_mode, push_format, widget_origins, created_at`
+	push_prev_aes_key, push_mode, push_format, push_allow_private, widget_origins, created_at`
 
 func scanApp(s scanner) (*kefu.App, error) {
 	var a kefu.App
 	var origins string
 	var created int64
 	err := s.Scan(&a.ID, &a.OriginalID, &a.Name, &a.Secret, &a.IdentitySecret, &a.Push.URL, &a.Push.Token,
-		&a.Push.EncodingAESKey, &a.Push.PreviousAESKey, &a.Push.Mode, &a.Push.Format, &origins, &created)
+		&a.Push.EncodingAESKey, &a.Push.PreviousAESKey, &a.Push.Mode, &a.Push.Format, &a.Push.AllowPrivate, &origins, &created)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func appArgs(a *kefu.App) []any {
 		origins = []byte("[]")
 	}
 	return []any{a.OriginalID, a.Name, a.Secret, a.IdentitySecret, a.Push.URL, a.Push.Token, a.Push.EncodingAESKey,
-		a.Push.PreviousAESKey, a.Push.Mode, a.Push.Format, string(origins)}
+		a.Push.PreviousAESKey, a.Push.Mode, a.Push.Format, a.Push.AllowPrivate, string(origins)}
 }
 
 // App reads an app by its appid.
@@ -63,7 +63,7 @@ func (r *reader) Apps(ctx context.Context) ([]*kefu.App, error) {
 func (t *txn) CreateApp(ctx context.Context, a *kefu.App) error {
 	args := append([]any{a.ID}, appArgs(a)...)
 	args = append(args, ms(a.CreatedAt))
-	_, err := t.exec(ctx, `INSERT INTO apps (`+appColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	_, err := t.exec(ctx, `INSERT INTO apps (`+appColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return kefu.Errorf(kefu.ECONFLICT, "an app with this appid or original id already exists")
@@ -77,7 +77,8 @@ func (t *txn) CreateApp(ctx context.Context, a *kefu.App) error {
 func (t *txn) SaveApp(ctx context.Context, a *kefu.App) error {
 	args := append(appArgs(a), a.ID)
 	res, err := t.exec(ctx, `UPDATE apps SET original_id = ?, name = ?, secret = ?, identity_secret = ?, push_url = ?,
-		push_token = ?, push_aes_key = ?, push_prev_aes_key = ?, push_mode = ?, push_format = ?, widget_origins = ?
+		push_token = ?, push_aes_key = ?, push_prev_aes_key = ?, push_mode = ?, push_format = ?, push_allow_private = ?,
+		widget_origins = ?
 		WHERE id = ?`, args...)
 	if err != nil {
 		if isUniqueViolation(err) {
