@@ -121,6 +121,8 @@ func TestHostileFieldsAreRefusedAlikeOnEverySurface(t *testing.T) {
 			"mini program card thumb_url must be an http(s) URL", []string{"desk", "client", "component"}},
 		{"no picture", "miniprogrampage", card("thumb_media_id", ""),
 			"mini program card needs a picture", []string{"desk", "client", "component"}},
+		{"another app's picture", "miniprogrampage", card("thumb_media_id", "not-an-upload-of-this-app"),
+			"thumb_media_id is not a media of this app", []string{"desk", "component"}},
 		{"control characters in the title", "miniprogrampage", card("title", "Order\x1b[2J"),
 			"must not hold control characters", []string{"desk", "client", "component", "cgi-bin"}},
 		{"javascript link", "link", map[string]any{"title": "Sale", "url": "javascript:alert(1)"},
