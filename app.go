@@ -55,6 +55,12 @@ type PushConfig struct {
 	PreviousAESKey string     `json:"-"`
 	Mode           PushMode   `json:"mode"`
 	Format         PushFormat `json:"format"`
+	// AllowPrivate lets pushes and the URL handshake reach loopback,
+	// private, link-local and other internal addresses (see package
+	// netguard). Off by default: an internet-facing Kefu must not be made
+	// to call its own network; the admin turns it on for a developer's
+	// server on the same network.
+	AllowPrivate bool `json:"allow_private"`
 }
 
 var (

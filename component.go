@@ -171,18 +171,6 @@ func ComponentMessage(typ string, content json.RawMessage) (*Message, error) {
 		if err := json.Unmarshal(content, &p); err != nil {
 			return nil, Errorf(EINVALID, "content of a miniprogrampage message must be an object {title, pagepath, thumb_media_id, pic_url}: %s", jsonProblem(err))
 		}
-		switch {
-		case strings.TrimSpace(p.Title) == "":
-			return nil, Errorf(EINVALID, "title is required")
-		case strings.TrimSpace(p.PagePath) == "":
-			return nil, Errorf(EINVALID, "pagepath is required")
-		case p.ThumbMediaID == "" && p.PicURL == "":
-			return nil, Errorf(EINVALID, "one of thumb_media_id and pic_url is required")
-		case !IsMiniProgramPath(p.PagePath):
-			return nil, Errorf(EINVALID, "pagepath must be a mini program path like pages/item/detail?id=1")
-		case p.PicURL != "" && !IsWebURL(p.PicURL):
-			return nil, Errorf(EINVALID, "pic_url must be an http(s) URL")
-		}
 		m := &Message{Kind: KindMiniProgramPage, MiniProgramPage: &MiniProgramPage{Title: p.Title, PagePath: p.PagePath,
 			ThumbMediaID: p.ThumbMediaID, ThumbURL: p.PicURL}}
 		return m, m.Validate()

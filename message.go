@@ -235,9 +235,11 @@ func TextTooLong(s string) bool {
 	return len(s) > MaxTextRunes && utf8.RuneCountInString(s) > MaxTextRunes
 }
 
-// Validate checks that exactly the kind's body is present and its required
-// fields are set. It does not know channels (see AllowedOn) and does not
-// sanitise (rich HTML is sanitised by the engine).
+// Validate is the one check of a message's fields, whichever surface it
+// came through: exactly the kind's body is present and every field of it is
+// well formed (see validate.go). It does not know channels (see AllowedOn),
+// does not look media up, and does not sanitise (rich HTML is sanitised by
+// the engine).
 func (m *Message) Validate() error {
 	bodies := 0
 	for _, set := range []bool{m.Text != nil, m.Image != nil, m.MiniProgramPage != nil, m.Link != nil,
@@ -257,41 +259,22 @@ func (m *Message) Validate() error {
 		if m.Text.Content == "" {
 			return Errorf(EINVALID, "text content is empty")
 		}
-		if !utf8.ValidString(m.Text.Content) || TextTooLong(m.Text.Content) {
-			return Errorf(EINVALID, "text content must be valid UTF-8 of at most 2048 characters")
-		}
-		return nil
+		return CheckText("text content", m.Text.Content, MaxTextRunes)
 	case KindImage:
 		if m.Image == nil {
 			break
 		}
-		if m.Image.MediaID == "" {
-			return Errorf(EINVALID, "image media_id is required")
-		}
-		return nil
+		return m.Image.Validate()
 	case KindMiniProgramPage:
 		if m.MiniProgramPage == nil {
 			break
 		}
-		p := m.MiniProgramPage
-		if p.Title == "" || p.PagePath == "" {
-			return Errorf(EINVALID, "mini program card needs a title and a pagepath")
-		}
-		if utf8.RuneCountInString(p.Title) > MaxTitleRunes || len(p.PagePath) > MaxURLBytes {
-			return Errorf(EINVALID, "mini program card title or pagepath is too long")
-		}
-		return nil
+		return m.MiniProgramPage.Validate()
 	case KindLink:
 		if m.Link == nil {
 			break
 		}
-		if m.Link.Title == "" || m.Link.URL == "" {
-			return Errorf(EINVALID, "link needs a title and a url")
-		}
-		if !IsWebURL(m.Link.URL) {
-			return Errorf(EINVALID, "link url must be an http(s) URL")
-		}
-		return nil
+		return m.Link.Validate()
 	case KindRich:
 		if m.Rich == nil {
 			break
@@ -301,6 +284,9 @@ func (m *Message) Validate() error {
 		}
 		if len(m.Rich.HTML) > MaxRichBytes {
 			return Errorf(EINVALID, "rich content is larger than 32 KB")
+		}
+		if !utf8.ValidString(m.Rich.HTML) {
+			return Errorf(EINVALID, "rich content must be valid UTF-8")
 		}
 		return nil
 	case KindProduct:

@@ -1,6 +1,7 @@
 package kefu
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -33,31 +34,30 @@ func IsWebURL(s string) bool {
 }
 
 // IsMiniProgramPath reports whether s is a mini program page path (the
-// components' "a URL that is a path, not http(s)").
+// components' "a URL that is a path, not http(s)"): relative to the mini
+// program, so no scheme, no host ("//evil.example" is a host), no "..",
+// and no character that could break out of an attribute or a URL.
 func IsMiniProgramPath(s string) bool {
-	return len(s) <= MaxURLBytes && !strings.Contains(s, "..") && pathPattern.MatchString(s)
+	return len(s) <= MaxURLBytes && !strings.Contains(s, "..") && !strings.Contains(s, "//") && pathPattern.MatchString(s)
 }
 
 // IsMediaURL reports whether s points into Kefu's own media store.
 func IsMediaURL(s string) bool {
-	return strings.HasPrefix(s, "/media/") && pathPattern.MatchString(s)
+	return strings.HasPrefix(s, "/media/") && IsMiniProgramPath(s)
 }
 
 // Validate checks a product card field by field, so that
 // nothing hostile reaches a renderer: colours are hex, sizes are bounded,
 // URLs are http(s) or a mini program path.
 func (p *Product) Validate() error {
-	if strings.TrimSpace(p.Name) == "" {
-		return Errorf(EINVALID, "product name is required")
-	}
-	if utf8.RuneCountInString(p.Name) > MaxProductNameRunes || !utf8.ValidString(p.Name) {
-		return Errorf(EINVALID, "product name must be at most %d characters", MaxProductNameRunes)
+	if err := checkRequiredText("product name", p.Name, MaxProductNameRunes); err != nil {
+		return err
 	}
 	if p.URL != "" && !IsWebURL(p.URL) && !IsMiniProgramPath(p.URL) {
 		return Errorf(EINVALID, "product url must be an http(s) URL or a mini program path like /pages/item?id=1")
 	}
 	if p.ImgURL != "" && !IsWebURL(p.ImgURL) && !IsMediaURL(p.ImgURL) {
-		return Errorf(EINVALID, "product imgUrl must be an http(s) URL")
+		return Errorf(EINVALID, "product imgUrl must be an http(s) URL or a Kefu media URL")
 	}
 	if len(p.Params) > MaxProductParams {
 		return Errorf(EINVALID, "a product has at most %d params", MaxProductParams)
@@ -65,6 +65,9 @@ func (p *Product) Validate() error {
 	for i, q := range p.Params {
 		if q.Text == "" || utf8.RuneCountInString(q.Text) > MaxParamTextRunes || !utf8.ValidString(q.Text) {
 			return Errorf(EINVALID, "product param %d: text must be 1 to %d characters", i+1, MaxParamTextRunes)
+		}
+		if err := CheckText(fmt.Sprintf("product param %d: text", i+1), q.Text, MaxParamTextRunes); err != nil {
+			return err
 		}
 		if q.Color != "" && !colorPattern.MatchString(q.Color) {
 			return Errorf(EINVALID, "product param %d: color must be a hex colour like #FF0000", i+1)

@@ -8,6 +8,7 @@ import (
 	"math/big"
 
 	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/netguard"
 )
 
 // CreateApp adds a mini program. A push URL is verified with WeChat's
@@ -39,7 +40,8 @@ func (e *Engine) CreateApp(ctx context.Context, a *kefu.App) error {
 }
 
 // SaveApp changes a mini program's settings. When anything of the push
-// configuration changes — URL, token, EncodingAESKey, mode or format — the
+// configuration changes — URL, token, EncodingAESKey, mode, format or
+// whether private addresses are allowed — the
 // handshake runs again, as WeChat's console runs it on every save, so a
 // developer's server that no longer answers is noticed before pushes fail;
 // when the EncodingAESKey changes, the old key is kept for decrypting
@@ -56,7 +58,7 @@ func (e *Engine) SaveApp(ctx context.Context, a *kefu.App) error {
 		return err
 	}
 	if a.Push.URL != old.Push.URL || a.Push.Token != old.Push.Token || a.Push.EncodingAESKey != old.Push.EncodingAESKey ||
-		a.Push.Mode != old.Push.Mode || a.Push.Format != old.Push.Format {
+		a.Push.Mode != old.Push.Mode || a.Push.Format != old.Push.Format || a.Push.AllowPrivate != old.Push.AllowPrivate {
 		if err := e.verifyPush(ctx, a.Push); err != nil {
 			return err
 		}
@@ -70,10 +72,23 @@ func (e *Engine) SaveApp(ctx context.Context, a *kefu.App) error {
 // verifyPush runs the URL handshake and phrases a failure for the person
 // saving the URL.
 func (e *Engine) verifyPush(ctx context.Context, p kefu.PushConfig) error {
-	if p.URL == "" || e.cfg.VerifyPushURL == nil {
+	if p.URL == "" {
 		return nil
 	}
-	if err := e.cfg.VerifyPushURL(ctx, p.URL, p.Token); err != nil {
+	// Refused now, in a sentence, and again when connecting (package
+	// netguard), since a name may resolve elsewhere later.
+	if err := netguard.CheckURL(ctx, nil, p.URL, p.AllowPrivate); err != nil {
+		var refused *netguard.RefusedError
+		if errors.As(err, &refused) {
+			return kefu.Errorf(kefu.EINVALID, "the push URL is refused: %s is %s; allow private addresses for this app to push there",
+				refused.IP, refused.What)
+		}
+		return kefu.Errorf(kefu.EINVALID, "push URL: %v", err)
+	}
+	if e.cfg.VerifyPushURL == nil {
+		return nil
+	}
+	if err := e.cfg.VerifyPushURL(netguard.AllowPrivate(ctx, p.AllowPrivate), p.URL, p.Token); err != nil {
 		var ke *kefu.Error
 		if errors.As(err, &ke) {
 			return err

@@ -58,11 +58,6 @@ func (e *Engine) SendFromComponent(ctx context.Context, conversationID int64, ag
 	if err != nil {
 		return nil, err
 	}
-	if p := m.MiniProgramPage; p != nil && p.ThumbMediaID != "" {
-		if err := e.checkMedia(ctx, c.AppID, p.ThumbMediaID); err != nil {
-			return nil, kefu.Errorf(kefu.EINVALID, "thumb_media_id is not a media of this app")
-		}
-	}
 	return e.Send(ctx, SendRequest{ConversationID: conversationID, Sender: kefu.SenderAgent, Agent: agent,
 		Source: fmt.Sprintf("component:%d", comp.ID), Message: m,
 		RateKey: fmt.Sprintf("component:%d:conversation:%d", comp.ID, conversationID), RateEvery: kefu.ComponentRate})

@@ -87,6 +87,12 @@ func (e *Engine) Send(ctx context.Context, req SendRequest) (*kefu.Message, erro
 			return nil, err
 		}
 	}
+	// A card's picture by media id must be the app's own upload, whoever sends it.
+	if p := m.MiniProgramPage; m.Kind == kefu.KindMiniProgramPage && p.ThumbMediaID != "" {
+		if err := e.checkMedia(ctx, ref.appID, p.ThumbMediaID); err != nil {
+			return nil, kefu.Errorf(kefu.EINVALID, "thumb_media_id is not a media of this app")
+		}
+	}
 	var c *kefu.Conversation
 	var stored *kefu.Message
 	var dup, expired bool

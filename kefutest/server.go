@@ -103,7 +103,9 @@ func (s *Server) Stop() {
 func (s *Server) App(pushURL string, mode kefu.PushMode, format kefu.PushFormat) *kefu.App {
 	s.t.Helper()
 	a := &kefu.App{ID: "wx" + engine.NewAlnum(16), OriginalID: "gh_" + engine.NewAlnum(12), Name: "Test Shop",
-		Secret: engine.NewSecret(16), Push: kefu.PushConfig{URL: pushURL, Token: "testtoken", Mode: mode, Format: format}}
+		Secret: engine.NewSecret(16), Push: kefu.PushConfig{URL: pushURL, Token: "testtoken", Mode: mode, Format: format,
+			// Test hooks listen on 127.0.0.1.
+			AllowPrivate: true}}
 	if mode != kefu.PushPlaintext {
 		a.Push.EncodingAESKey = engine.NewAlnum(43)
 	}

@@ -53,7 +53,9 @@ func ensureDemo(ctx context.Context, n *Node) (*Demo, error) {
 		app := &kefu.App{ID: "wx" + strings.ToLower(engine.NewAlnum(16)), OriginalID: "gh_" + strings.ToLower(engine.NewAlnum(12)),
 			Name: "Kefu Demo Shop", Secret: engine.NewSecret(16),
 			Push: kefu.PushConfig{URL: n.cfg.PublicURL + DemoHookPath, Token: engine.NewAlnum(24), EncodingAESKey: engine.NewAlnum(43),
-				Mode: kefu.PushSafe, Format: kefu.PushJSON}}
+				Mode: kefu.PushSafe, Format: kefu.PushJSON,
+				// The demo pushes to Kefu itself, usually on localhost.
+				AllowPrivate: true}}
 		app.CreatedAt = n.cfg.Clock.Now()
 		app.IdentitySecret = engine.NewSecret(32)
 		if err := app.Validate(); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/kefuhq/kefu/connector"
 	"github.com/kefuhq/kefu/engine"
 	"github.com/kefuhq/kefu/httpapi"
+	"github.com/kefuhq/kefu/netguard"
 	"github.com/kefuhq/kefu/push"
 	"github.com/kefuhq/kefu/richtext"
 	"github.com/kefuhq/kefu/sqlstore"
@@ -145,7 +146,10 @@ func (n *Node) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	hc := &http.Client{Timeout: wechat.VerifyURLTimeout}
+	// The handshake goes to a URL an admin typed: internal addresses are
+	// refused when connecting unless the app allows them (the engine puts
+	// the app's choice in the context).
+	hc := &http.Client{Timeout: wechat.VerifyURLTimeout, Transport: netguard.Transport(nil)}
 	ecfg := cfg.Engine
 	if ecfg.VerifyPushURL == nil {
 		ecfg.VerifyPushURL = func(ctx context.Context, url, token string) error { return wechat.VerifyURL(ctx, hc, url, token) }

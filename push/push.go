@@ -25,6 +25,7 @@ import (
 
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/engine"
+	"github.com/kefuhq/kefu/netguard"
 	"github.com/kefuhq/kefu/wechat"
 )
 
@@ -80,7 +81,9 @@ func New(eng *engine.Engine, cfg Config, log *slog.Logger) *Worker {
 	if cfg.Client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = cfg.Concurrency
-		cfg.Client = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		// Push URLs are typed by admins: internal addresses are refused
+		// when connecting, unless the app allows them (see push's context).
+		cfg.Client = &http.Client{Transport: netguard.Transport(tr), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -236,7 +239,7 @@ func (w *Worker) try(ctx context.Context, j *kefu.PushJob) (*kefu.PushAttempt, *
 	// Latency counts from when the deadline starts, so a timed-out try
 	// shows the full deadline.
 	start := time.Now()
-	rctx, cancel := context.WithTimeout(ctx, w.cfg.Deadline)
+	rctx, cancel := context.WithTimeout(netguard.AllowPrivate(ctx, app.Push.AllowPrivate), w.cfg.Deadline)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodPost, withQuery(app.Push.URL, a.RequestQuery), bytes.NewReader(body))
 	if err != nil {
@@ -349,9 +352,12 @@ func withQuery(u, query string) string {
 
 // explain turns a transport error into what a developer needs to read.
 func explain(err error, deadline time.Duration) string {
+	var refused *netguard.RefusedError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Sprintf("no answer within %s: the connection was dropped", deadline)
+	case errors.As(err, &refused):
+		return refused.Error()
 	}
 	return err.Error()
 }

@@ -26,6 +26,11 @@ var (
 	fontSize        = regexp.MustCompile(`^(?:[89]|[1-3][0-9]|4[0-8])px$`)
 	colour          = regexp.MustCompile(`^(?:#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|rgb\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*\))$`)
 	dimension       = regexp.MustCompile(`^[0-9]{1,4}$`)
+	// Every renderer shows images from http(s) or Kefu's own media store and
+	// follows only http(s) links; anything else (relative, protocol-relative)
+	// would be kept here and dropped there, so it is dropped here.
+	webURL      = regexp.MustCompile("^https?://[^\\s\"'<>`/][^\\s\"'<>`]*$")
+	imageSource = regexp.MustCompile("^(?:https?://[^\\s\"'<>`/][^\\s\"'<>`]*|/media/[A-Za-z0-9_\\-]+)$")
 )
 
 // New returns the rich-message policy.
@@ -36,11 +41,12 @@ func New() *Policy {
 	p.AllowStandardURLs()
 	p.AllowURLSchemes("http", "https")
 	p.RequireParseableURLs(true)
-	p.AllowAttrs("href").OnElements("a")
+	p.AllowAttrs("href").Matching(webURL).OnElements("a")
 	p.AllowElements("a")
 	p.RequireNoReferrerOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(true)
-	p.AllowAttrs("src", "alt").OnElements("img")
+	p.AllowAttrs("src").Matching(imageSource).OnElements("img")
+	p.AllowAttrs("alt").OnElements("img")
 	p.AllowAttrs("width", "height").Matching(dimension).OnElements("img")
 	p.AllowAttrs("data-miniprogram-path").Matching(miniProgramPath).Globally()
 	p.AllowAttrs("data-miniprogram-appid").Matching(miniProgramApp).Globally()

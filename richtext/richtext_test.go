@@ -25,6 +25,15 @@ func TestSanitizeKeepsFormattingAndRemovesScript(t *testing.T) {
 		{`<iframe src="https://evil.example"></iframe>`, ``},
 		{`<p>   </p>`, ``},
 		{`<svg onload=alert(1)><p>x</p></svg>`, `<p>x</p>`},
+		// Renderers show only http(s) and /media/ images and follow only
+		// http(s) links: nothing else survives.
+		{`<p>a<img src="/media/AbC_-1"></p>`, `<p>a<img src="/media/AbC_-1"></p>`},
+		{`<p>a<img src="img/a.png"></p>`, `<p>a</p>`},
+		{`<p>a<img src="/static/a.png"></p>`, `<p>a</p>`},
+		{`<p>a<img src="//evil.example/a.png"></p>`, `<p>a</p>`},
+		{`<p>a<img src="/media/../admin"></p>`, `<p>a</p>`},
+		{`<a href="/admin">x</a>`, `x`},
+		{`<a href="//evil.example/">x</a>`, `x`},
 	}
 	for _, c := range cases {
 		if got := p.Sanitize(c.in); got != c.want {

@@ -9,7 +9,7 @@ import (
 )
 
 const appColumns = `id, original_id, name, secret, identity_secret, push_url, push_token, push_aes_key,
-	push_prev_aes_key, push_mode, push_format, widget_origins, upstream_url, upstream_token, upstream_aes_key,
+	push_prev_aes_key, push_mode, push_format, push_allow_private, widget_origins, upstream_url, upstream_token, upstream_aes_key,
 	upstream_mode, upstream_format, created_at`
 
 func scanApp(s scanner) (*kefu.App, error) {
@@ -18,7 +18,7 @@ func scanApp(s scanner) (*kefu.App, error) {
 	var created int64
 	var up kefu.Upstream
 	err := s.Scan(&a.ID, &a.OriginalID, &a.Name, &a.Secret, &a.IdentitySecret, &a.Push.URL, &a.Push.Token,
-		&a.Push.EncodingAESKey, &a.Push.PreviousAESKey, &a.Push.Mode, &a.Push.Format, &origins,
+		&a.Push.EncodingAESKey, &a.Push.PreviousAESKey, &a.Push.Mode, &a.Push.Format, &a.Push.AllowPrivate, &origins,
 		&up.BaseURL, &up.Token, &up.EncodingAESKey, &up.Mode, &up.Format, &created)
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func appArgs(a *kefu.App) []any {
 		up = *a.Upstream
 	}
 	return []any{a.OriginalID, a.Name, a.Secret, a.IdentitySecret, a.Push.URL, a.Push.Token, a.Push.EncodingAESKey,
-		a.Push.PreviousAESKey, a.Push.Mode, a.Push.Format, string(origins), up.BaseURL, up.Token, up.EncodingAESKey, up.Mode, up.Format}
+		a.Push.PreviousAESKey, a.Push.Mode, a.Push.Format, a.Push.AllowPrivate, string(origins), up.BaseURL, up.Token, up.EncodingAESKey, up.Mode, up.Format}
 }
 
 // App reads an app by its appid.
@@ -73,7 +73,7 @@ func (r *reader) Apps(ctx context.Context) ([]*kefu.App, error) {
 func (t *txn) CreateApp(ctx context.Context, a *kefu.App) error {
 	args := append([]any{a.ID}, appArgs(a)...)
 	args = append(args, ms(a.CreatedAt))
-	_, err := t.exec(ctx, `INSERT INTO apps (`+appColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	_, err := t.exec(ctx, `INSERT INTO apps (`+appColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return kefu.Errorf(kefu.ECONFLICT, "an app with this appid or original id already exists")
@@ -87,8 +87,9 @@ func (t *txn) CreateApp(ctx context.Context, a *kefu.App) error {
 func (t *txn) SaveApp(ctx context.Context, a *kefu.App) error {
 	args := append(appArgs(a), a.ID)
 	res, err := t.exec(ctx, `UPDATE apps SET original_id = ?, name = ?, secret = ?, identity_secret = ?, push_url = ?,
-		push_token = ?, push_aes_key = ?, push_prev_aes_key = ?, push_mode = ?, push_format = ?, widget_origins = ?,
-		upstream_url = ?, upstream_token = ?, upstream_aes_key = ?, upstream_mode = ?, upstream_format = ? WHERE id = ?`, args...)
+		push_token = ?, push_aes_key = ?, push_prev_aes_key = ?, push_mode = ?, push_format = ?, push_allow_private = ?,
+		widget_origins = ?, upstream_url = ?, upstream_token = ?, upstream_aes_key = ?, upstream_mode = ?, upstream_format = ?
+		WHERE id = ?`, args...)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return kefu.Errorf(kefu.ECONFLICT, "another app already has this original id")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/engine"
+	"github.com/kefuhq/kefu/netguard"
 	"github.com/kefuhq/kefu/sqlstore"
 	"github.com/kefuhq/kefu/wechat"
 )
@@ -20,13 +21,15 @@ import (
 const appUsage = `Usage: kefu app add|list|set [flags]
 
   add   add a mini program: --appid --original-id --secret [--name]
-        [--push-url --token --aes-key --mode --format]
+        [--push-url --token --aes-key --mode --format --allow-private-push]
         [--connect --upstream-token --upstream-aes-key --upstream-mode
          --upstream-format --upstream-url]
   list  list mini programs
   set   change one: --appid and the flags to change
 
-A push URL is verified with WeChat's handshake before it is saved.
+A push URL is verified with WeChat's handshake before it is saved. It may
+point to loopback, private or other internal addresses only with
+--allow-private-push (a developer's server on Kefu's own network).
 
 --connect connects Kefu to a real mini program (see docs/connect.md):
 --appid, --original-id and --secret are its real AppID, gh_ id and
@@ -64,6 +67,7 @@ func appCommand(args []string, stdout, stderr io.Writer) int {
 	aesKey := fs.String("aes-key", "", "the EncodingAESKey (43 characters; \"generate\" makes one)")
 	mode := fs.String("mode", "", "push mode: plaintext, compatible or safe")
 	format := fs.String("format", "", "push format: xml or json")
+	allowPrivate := fs.Bool("allow-private-push", false, "let pushes reach loopback, private and other internal addresses")
 	origins := fs.String("widget-origins", "", "comma-separated origins allowed to embed the chat widget")
 	connect := fs.Bool("connect", false, "connect to a real mini program on WeChat (false with set: disconnect)")
 	upURL := fs.String("upstream-url", kefu.DefaultUpstreamURL, "WeChat's API host, for a connected app")
@@ -86,7 +90,7 @@ func appCommand(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer store.Close()
-	hc := &http.Client{Timeout: wechat.VerifyURLTimeout}
+	hc := &http.Client{Timeout: wechat.VerifyURLTimeout, Transport: netguard.Transport(nil)}
 	eng := engine.New(store, nopBus{}, kefu.SystemClock{}, nil, nil, engine.Config{
 		VerifyPushURL: func(ctx context.Context, url, token string) error { return wechat.VerifyURL(ctx, hc, url, token) }})
 	if *aesKey == "generate" {
@@ -103,7 +107,8 @@ func appCommand(args []string, stdout, stderr io.Writer) int {
 			"secret": func() { a.Secret = *secret }, "push-url": func() { a.Push.URL = *pushURL },
 			"token": func() { a.Push.Token = *token }, "aes-key": func() { a.Push.EncodingAESKey = *aesKey },
 			"mode": func() { a.Push.Mode = kefu.PushMode(*mode) }, "format": func() { a.Push.Format = kefu.PushFormat(*format) },
-			"widget-origins": func() { a.WidgetOrigins = splitList(*origins) },
+			"widget-origins":     func() { a.WidgetOrigins = splitList(*origins) },
+			"allow-private-push": func() { a.Push.AllowPrivate = *allowPrivate },
 		} {
 			if set[flagName] {
 				apply()

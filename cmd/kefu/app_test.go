@@ -32,14 +32,21 @@ func TestAppCommand(t *testing.T) {
 	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("hello")) }))
 	defer bad.Close()
 
-	code, out, errs := kefuRun("app", "add", "--data", data, "--appid", "wxcmdtest000000000001", "--original-id", "gh_cmdtest0001",
+	// The test servers listen on 127.0.0.1: refused unless allowed.
+	code, _, errs := kefuRun("app", "add", "--data", data, "--appid", "wxcmdtest000000000001", "--original-id", "gh_cmdtest0001",
 		"--secret", "0123456789abcdef0123", "--name", "Shop", "--push-url", good.URL, "--token", "hooktoken", "--aes-key", "generate",
 		"--mode", "safe", "--format", "xml")
+	if code == 0 || !strings.Contains(errs, "127.0.0.1 is a loopback address; allow private addresses for this app to push there") {
+		t.Fatalf("a loopback push URL was accepted without --allow-private-push: exit %d %s", code, errs)
+	}
+	code, out, errs := kefuRun("app", "add", "--data", data, "--appid", "wxcmdtest000000000001", "--original-id", "gh_cmdtest0001",
+		"--secret", "0123456789abcdef0123", "--name", "Shop", "--push-url", good.URL, "--token", "hooktoken", "--aes-key", "generate",
+		"--mode", "safe", "--format", "xml", "--allow-private-push")
 	if code != 0 || !strings.Contains(out, "added wxcmdtest000000000001") || !strings.Contains(out, "EncodingAESKey: ") {
 		t.Fatalf("add: exit %d\n%s%s", code, out, errs)
 	}
 	code, _, errs = kefuRun("app", "add", "--data", data, "--appid", "wxcmdtest000000000002", "--original-id", "gh_cmdtest0002",
-		"--secret", "0123456789abcdef0123", "--push-url", bad.URL, "--token", "hooktoken", "--mode", "plaintext", "--format", "json")
+		"--secret", "0123456789abcdef0123", "--push-url", bad.URL, "--token", "hooktoken", "--mode", "plaintext", "--format", "json", "--allow-private-push")
 	if code == 0 || !strings.Contains(errs, "handshake") {
 		t.Fatalf("a URL that fails the handshake was accepted: exit %d %s", code, errs)
 	}

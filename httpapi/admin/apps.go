@@ -61,6 +61,7 @@ type appRequest struct {
 	EncodingAESKey string           `json:"encoding_aes_key"`
 	Mode           *kefu.PushMode   `json:"mode"`
 	Format         *kefu.PushFormat `json:"format"`
+	AllowPrivate   *bool            `json:"allow_private"`
 	WidgetOrigins  *[]string        `json:"widget_origins"`
 }
 
@@ -87,6 +88,9 @@ func (req *appRequest) apply(a *kefu.App) {
 	}
 	if req.Format != nil {
 		a.Push.Format = *req.Format
+	}
+	if req.AllowPrivate != nil {
+		a.Push.AllowPrivate = *req.AllowPrivate
 	}
 	if req.WidgetOrigins != nil {
 		a.WidgetOrigins = []string{}

@@ -69,8 +69,8 @@ func (s *Server) conversationOfOpenID(ctx context.Context, appID, openID string)
 }
 
 // customMessage turns a validated send body into a message, checking what
-// only the /cgi-bin surface knows: sizes (45002), media (40007) and link
-// URLs (47001). The engine checks the rest.
+// only the /cgi-bin surface knows: sizes (45002) and media (40007). The
+// engine's Message.Validate checks every field (47001 with its sentence).
 func (s *Server) customMessage(ctx context.Context, appID string, req *wechat.CustomMessage) (*kefu.Message, error) {
 	tooLong := func(what string) error { return cgiError(codeContentSize, what+" is too long") }
 	switch req.MsgType {
@@ -93,10 +93,6 @@ func (s *Server) customMessage(ctx context.Context, appID string, req *wechat.Cu
 			return nil, tooLong("link.title")
 		case utf8.RuneCountInString(l.Description) > maxLinkDescriptionRunes:
 			return nil, tooLong("link.description")
-		case !kefu.IsWebURL(l.URL):
-			return nil, cgiError(wechat.CodeDataFormatError, "link.url must be an http(s) URL")
-		case l.ThumbURL != "" && !kefu.IsWebURL(l.ThumbURL):
-			return nil, cgiError(wechat.CodeDataFormatError, "link.thumb_url must be an http(s) URL")
 		}
 		return &kefu.Message{Kind: kefu.KindLink, Link: &kefu.Link{Title: l.Title, Description: l.Description, URL: l.URL, ThumbURL: l.ThumbURL}}, nil
 	case wechat.CustomMiniProgramPage:

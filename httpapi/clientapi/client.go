@@ -281,12 +281,9 @@ func (s *Server) Receive(ctx context.Context, cl *edge.ClientClaims, req *client
 	}
 	if p := m.MiniProgramPage; m.Kind == kefu.KindMiniProgramPage && p != nil {
 		// A card's picture reaches the developer's push and every viewer:
-		// only the customer's own uploads or an http(s) image.
+		// only the customer's own uploads (the engine checks the rest).
 		if p.ThumbMediaID != "" && !s.ownMedia(ctx, cl, p.ThumbMediaID) {
 			return nil, false, kefu.Errorf(kefu.EINVALID, "unknown thumb_media_id: upload the image first")
-		}
-		if p.ThumbURL != "" && !kefu.IsWebURL(p.ThumbURL) {
-			return nil, false, kefu.Errorf(kefu.EINVALID, "thumb_url must be an http(s) URL")
 		}
 	}
 	stored, dup, err := s.Engine.Receive(ctx, cl.Conversation, m)

@@ -449,9 +449,9 @@ func componentRulesFlow(t *testing.T, browser context.Context) {
 	ts.refused("card on the web", "miniprogrampage", card, kefu.ECHANNEL, "mini program cards can only be sent on the mini program channel, not web", false)
 	ts.ok("a text", "text", "One a second", "Test tool sent a text message.")
 	ts.refused("a second text within the second", "text", "Two a second", kefu.ERATE, "at most one message every 1s from here", true)
-	ts.refused("card without title", "miniprogrampage", map[string]any{"pagepath": "pages/a", "pic_url": "https://img.example/a.png"}, kefu.EINVALID, "title is required", false)
-	ts.refused("card without pagepath", "miniprogrampage", map[string]any{"title": "A", "pic_url": "https://img.example/a.png"}, kefu.EINVALID, "pagepath is required", false)
-	ts.refused("card without image", "miniprogrampage", map[string]any{"title": "A", "pagepath": "pages/a"}, kefu.EINVALID, "one of thumb_media_id and pic_url is required", false)
+	ts.refused("card without title", "miniprogrampage", map[string]any{"pagepath": "pages/a", "pic_url": "https://img.example/a.png"}, kefu.EINVALID, "mini program card title is required", false)
+	ts.refused("card without pagepath", "miniprogrampage", map[string]any{"title": "A", "pic_url": "https://img.example/a.png"}, kefu.EINVALID, "mini program card pagepath is required", false)
+	ts.refused("card without image", "miniprogrampage", map[string]any{"title": "A", "pagepath": "pages/a"}, kefu.EINVALID, "mini program card needs a picture: one of thumb_media_id and pic_url is required", false)
 	ts.refused("product with a bad colour", "product", map[string]any{"name": "X", "params": []map[string]any{{"text": "a", "color": "red;background:url(x)"}}},
 		kefu.EINVALID, "product param 1: color must be a hex colour like #FF0000", false)
 	ts.refused("product with a bad size", "product", map[string]any{"name": "X", "params": []map[string]any{{"text": "a", "size": 99}}},

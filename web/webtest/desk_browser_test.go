@@ -273,6 +273,7 @@ func adminFlow(t *testing.T, browser context.Context) {
 	p.fill("#app-url", hook.URL)
 	p.fill("#app-token", "testtoken")
 	p.click("#app-aes + button") // generate an EncodingAESKey
+	p.click("#app-private")      // the hook listens on 127.0.0.1
 	p.click("#dialog-save")
 	p.wait("the handshake result", `document.querySelector("#dialog-result").classList.contains("is-ok")`)
 	if got := p.text("#dialog-result"); !strings.Contains(got, "passed the verification handshake") {
@@ -292,6 +293,7 @@ func adminFlow(t *testing.T, browser context.Context) {
 	p.fill("#app-url", broken.URL)
 	p.fill("#app-token", "testtoken")
 	p.click("#app-aes + button")
+	p.click("#app-private")
 	p.click("#dialog-save")
 	p.wait("the handshake failure", `document.querySelector("#dialog-result").classList.contains("is-error")`)
 	if got := p.text("#dialog-result"); !strings.Contains(got, "verification handshake") || !strings.Contains(got, "500") {

@@ -90,7 +90,9 @@ function senderLabel(m, ctx, t) {
 
 function renderBody(m, ctx, t) {
   switch (m.kind) {
-    case "text": return renderText(m.text && m.text.content, ctx);
+    // A customer's text is what they typed, never markup: no mini program
+    // link of theirs may show one label and go somewhere else.
+    case "text": return renderText(m.text && m.text.content, ctx, m.sender === "user");
     case "image": return renderImage(m.image, ctx, t);
     case "miniprogrampage": return renderMiniProgramCard(m.miniprogrampage, ctx, t);
     case "link": return renderLink(m.link, t);
@@ -111,10 +113,11 @@ const ENTITIES = { "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": "\"", "&#34
 
 function decodeEntities(s) { return s.replace(/&(?:lt|gt|amp|quot|#34|#39|#x27);/g, (e) => ENTITIES[e]); }
 
-/** Renders text: literal, with http(s) URLs and WeChat mini program anchors made clickable. */
-export function renderText(content, ctx) {
+/** Renders text: literal, with http(s) URLs and (unless plain) WeChat mini program anchors made clickable. */
+export function renderText(content, ctx, plain) {
   const bubble = el("div", "kefu-bubble");
-  appendText(bubble, String(content || ""), ctx);
+  if (plain) appendLinkified(bubble, String(content || ""));
+  else appendText(bubble, String(content || ""), ctx);
   return bubble;
 }
 

@@ -67,6 +67,7 @@ class KefuAdminApps extends HTMLElement {
         f.token = h("input", { type: "password", placeholder: keep, autocomplete: "off" });
         f.aes = h("input", { type: "password", placeholder: keep, autocomplete: "off", maxlength: "43" });
         f.mode = h("select", {}, ["plaintext", "compatible", "safe"].map((m) => h("option", { value: m, selected: a.push.mode === m }, t(`admin.mode_${m}`))));
+        f.private = h("input", { type: "checkbox", checked: !!a.push.allow_private, id: "app-private" });
         f.format = h("select", {}, ["json", "xml"].map((m) => h("option", { value: m, selected: a.push.format === m }, m.toUpperCase())));
         f.origins = h("textarea", { rows: "2", placeholder: "https://shop.example", spellcheck: "false" });
         f.origins.value = (a.widget_origins || []).join("\n");
@@ -78,6 +79,7 @@ class KefuAdminApps extends HTMLElement {
           h("label", { for: "app-secret" }, t("admin.secret")), inline(Object.assign(f.secret, { id: "app-secret" }), gen(f.secret, 32)),
           h("label", { for: "app-url" }, t("admin.col_push_url")), Object.assign(f.url, { id: "app-url" }),
           h("p", { class: "hint" }, t("admin.push_url_hint")),
+          h("label", { class: "check full" }, f.private, t("admin.allow_private")),
           h("label", { for: "app-token" }, t("admin.token")), inline(Object.assign(f.token, { id: "app-token" }), gen(f.token, 32)),
           h("label", { for: "app-aes" }, t("admin.aes_key")), inline(Object.assign(f.aes, { id: "app-aes" }), gen(f.aes, 43)),
           field("app-mode", t("admin.col_mode"), f.mode, t("admin.mode_hint")),
@@ -91,7 +93,7 @@ class KefuAdminApps extends HTMLElement {
       },
       submit: async () => {
         const body = { original_id: f.original.value, name: f.name.value, push_url: f.url.value.trim(), mode: f.mode.value, format: f.format.value,
-          widget_origins: f.origins.value.split(/\s+/).filter(Boolean) };
+          allow_private: f.private.checked, widget_origins: f.origins.value.split(/\s+/).filter(Boolean) };
         if (f.secret.value) body.secret = f.secret.value;
         if (f.token.value) body.token = f.token.value;
         if (f.aes.value) body.encoding_aes_key = f.aes.value;
