@@ -45,7 +45,7 @@ func newPair(t *testing.T, mode kefu.PushMode, format kefu.PushFormat) *pair {
 	}
 	// B first: A's handshake runs against it when A saves the push URL.
 	bApp := &kefu.App{ID: p.appID, OriginalID: gh, Name: "Real Shop", Secret: p.secret,
-		Push:     kefu.PushConfig{URL: p.hook.URL, Token: "testtoken", EncodingAESKey: engine.NewAlnum(43), Mode: kefu.PushSafe, Format: kefu.PushJSON},
+		Push:     kefu.PushConfig{URL: p.hook.URL, Token: "testtoken", EncodingAESKey: engine.NewAlnum(43), Mode: kefu.PushSafe, Format: kefu.PushJSON, AllowPrivate: true},
 		Upstream: &kefu.Upstream{BaseURL: p.a.URL, Token: "consoletoken", EncodingAESKey: key, Mode: mode, Format: format}}
 	if err := p.b.Engine.CreateApp(ctx, bApp); err != nil {
 		t.Fatalf("B: create connected app: %v", err)
@@ -53,7 +53,7 @@ func newPair(t *testing.T, mode kefu.PushMode, format kefu.PushFormat) *pair {
 	p.hook.Configure(bApp)
 	p.hook.OnPush(kefutest.TransferOn("人工"))
 	aApp := &kefu.App{ID: p.appID, OriginalID: gh, Name: "Real Shop", Secret: p.secret,
-		Push: kefu.PushConfig{URL: connector.URL(p.b.URL, p.appID), Token: "consoletoken", EncodingAESKey: key, Mode: mode, Format: format}}
+		Push: kefu.PushConfig{URL: connector.URL(p.b.URL, p.appID), Token: "consoletoken", EncodingAESKey: key, Mode: mode, Format: format, AllowPrivate: true}}
 	if err := p.a.Engine.CreateApp(ctx, aApp); err != nil {
 		t.Fatalf("A: set B as the push URL (handshake): %v", err)
 	}
