@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -56,5 +57,35 @@ func TestRenderImportsTheRichPolicy(t *testing.T) {
 		if strings.Contains(src, copy) {
 			t.Errorf("render.js spells out %s itself; it belongs in package richtext", copy)
 		}
+	}
+}
+
+// TestElementNamesAreUnique fails if two modules define the same custom
+// element: the second define throws on any page that loads both, and a
+// selector could not tell them apart.
+func TestElementNamesAreUnique(t *testing.T) {
+	define := regexp.MustCompile(`customElements\.define\(\s*"([a-z0-9-]+)"`)
+	where := map[string]string{}
+	err := fs.WalkDir(web.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") {
+			return err
+		}
+		b, err := fs.ReadFile(web.FS(), p)
+		if err != nil {
+			return err
+		}
+		for _, m := range define.FindAllStringSubmatch(string(b), -1) {
+			if first, ok := where[m[1]]; ok {
+				t.Errorf("<%s> is defined in %s and in %s", m[1], first, p)
+			}
+			where[m[1]] = p
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(where) < 10 {
+		t.Fatalf("found only %d elements; is the pattern still right?", len(where))
 	}
 }
