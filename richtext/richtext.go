@@ -19,13 +19,52 @@ type Policy struct {
 	p *bluemonday.Policy
 }
 
+// Allowlist is what a rich message may contain. The sanitiser is built from
+// it and the browsers' renderer reads the same value (package web serves it
+// as a module), so the server and the renderer cannot disagree. Patterns are
+// written in the syntax RE2 and JavaScript share (anchors, classes,
+// alternation, \d, \s) and are matched against trimmed values.
+type Allowlist struct {
+	// Elements are the formatting tags kept. Links (<a href>) and images
+	// (<img src alt width height>) come on top, with http(s) URLs only.
+	Elements []string `json:"elements"`
+	// Styles maps each CSS property allowed in style="" to the pattern its value must match.
+	Styles map[string]string `json:"styles"`
+	// MiniProgramPath is the pattern of data-miniprogram-path, on any element:
+	// a page of the mini program, with no scheme, quotes or spaces.
+	MiniProgramPath string `json:"miniprogram_path"`
+	// MiniProgramAppID is the pattern of data-miniprogram-appid.
+	MiniProgramAppID string `json:"miniprogram_appid"`
+	// ImageDimension is the pattern of an image's width and height.
+	ImageDimension string `json:"image_dimension"`
+}
+
+const colourPattern = `^(?:#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|rgb\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*\))$`
+
+// Rules returns the allowlist of rich messages.
+func Rules() Allowlist {
+	return Allowlist{
+		Elements: []string{"p", "br", "div", "span", "b", "strong", "i", "em", "u", "s", "del", "small", "sub", "sup",
+			"ul", "ol", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "pre", "code"},
+		Styles: map[string]string{
+			"font-size":        `^(?:[89]|[1-3][0-9]|4[0-8])px$`,
+			"color":            colourPattern,
+			"background-color": colourPattern,
+			"font-weight":      `^(?:normal|bold)$`,
+			"font-style":       `^(?:normal|italic)$`,
+			"text-decoration":  `^(?:none|underline|line-through)$`,
+			"text-align":       `^(?:left|right|center)$`,
+		},
+		MiniProgramPath:  `^/?[A-Za-z0-9_\-./]+(\?[A-Za-z0-9_\-.~%=&+]*)?$`,
+		MiniProgramAppID: `^wx[0-9a-zA-Z]{14,30}$`,
+		ImageDimension:   `^[0-9]{1,4}$`,
+	}
+}
+
 var (
-	// A mini program page path: no scheme, no quotes, no spaces.
-	miniProgramPath = regexp.MustCompile(`^/?[A-Za-z0-9_\-./]+(\?[A-Za-z0-9_\-.~%=&+]*)?$`)
-	miniProgramApp  = regexp.MustCompile(`^wx[0-9a-zA-Z]{14,30}$`)
-	fontSize        = regexp.MustCompile(`^(?:[89]|[1-3][0-9]|4[0-8])px$`)
-	colour          = regexp.MustCompile(`^(?:#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|rgb\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*\))$`)
-	dimension       = regexp.MustCompile(`^[0-9]{1,4}$`)
+	rules           = Rules()
+	miniProgramPath = regexp.MustCompile(rules.MiniProgramPath)
+	miniProgramApp  = regexp.MustCompile(rules.MiniProgramAppID)
 	// Every renderer shows images from http(s) or Kefu's own media store and
 	// follows only http(s) links; anything else (relative, protocol-relative)
 	// would be kept here and dropped there, so it is dropped here.
@@ -36,8 +75,7 @@ var (
 // New returns the rich-message policy.
 func New() *Policy {
 	p := bluemonday.NewPolicy()
-	p.AllowElements("p", "br", "div", "span", "b", "strong", "i", "em", "u", "s", "del", "small", "sub", "sup",
-		"ul", "ol", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "pre", "code")
+	p.AllowElements(rules.Elements...)
 	p.AllowStandardURLs()
 	p.AllowURLSchemes("http", "https")
 	p.RequireParseableURLs(true)
@@ -47,15 +85,13 @@ func New() *Policy {
 	p.AddTargetBlankToFullyQualifiedLinks(true)
 	p.AllowAttrs("src").Matching(imageSource).OnElements("img")
 	p.AllowAttrs("alt").OnElements("img")
-	p.AllowAttrs("width", "height").Matching(dimension).OnElements("img")
+	p.AllowAttrs("width", "height").Matching(regexp.MustCompile(rules.ImageDimension)).OnElements("img")
 	p.AllowAttrs("data-miniprogram-path").Matching(miniProgramPath).Globally()
 	p.AllowAttrs("data-miniprogram-appid").Matching(miniProgramApp).Globally()
-	p.AllowStyles("font-size").MatchingHandler(func(v string) bool { return fontSize.MatchString(strings.TrimSpace(v)) }).Globally()
-	p.AllowStyles("color", "background-color").MatchingHandler(func(v string) bool { return colour.MatchString(strings.TrimSpace(v)) }).Globally()
-	p.AllowStyles("font-weight").MatchingEnum("normal", "bold").Globally()
-	p.AllowStyles("font-style").MatchingEnum("normal", "italic").Globally()
-	p.AllowStyles("text-decoration").MatchingEnum("none", "underline", "line-through").Globally()
-	p.AllowStyles("text-align").MatchingEnum("left", "right", "center").Globally()
+	for prop, pattern := range rules.Styles {
+		re := regexp.MustCompile(pattern)
+		p.AllowStyles(prop).MatchingHandler(func(v string) bool { return re.MatchString(strings.TrimSpace(v)) }).Globally()
+	}
 	return &Policy{p: p}
 }
 

@@ -162,6 +162,22 @@ func workspaceFlow(t *testing.T, browser context.Context) {
 	}
 	p.screenshot("desk-workspace")
 
+	// The elements ask the page for what other elements do: the photo opens
+	// in the lightbox, the topbar's button lists the shortcuts, Alt+/ focuses
+	// the composer.
+	photo := user.Upload("photo.png", tinyPNG())
+	if st := user.Do("POST", "/api/client/messages", map[string]any{"kind": "image", "image": map[string]string{"media_id": photo}}, nil); st != http.StatusCreated {
+		t.Fatalf("send image: HTTP %d", st)
+	}
+	p.click("kefu-conversation .kefu-image")
+	p.wait("the lightbox", `!!document.querySelector("kefu-lightbox dialog[open] img[src^='/media/']")`)
+	deskJS[any](p, `document.querySelector("kefu-lightbox dialog").close()`)
+	p.click("#desk-shortcuts")
+	p.wait("the shortcuts", `!!document.querySelector("kefu-shortcuts dialog[open] .keys")`)
+	deskJS[any](p, `document.querySelector("kefu-shortcuts dialog").close()`)
+	deskJS[any](p, `document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "/", code: "Slash", altKey: true, bubbles: true }))`)
+	p.wait("the composer focused", `document.activeElement && document.activeElement.id === "composer-text"`)
+
 	// An internal note: agents see it, the customer never does.
 	p.click("#composer-note")
 	p.do(chromedp.SendKeys(chromedp.CSS("#composer-text"), "VIP customer, offer free shipping\r"))
@@ -212,6 +228,9 @@ func workspaceFlow(t *testing.T, browser context.Context) {
 	user3.Say("Anyone there?")
 	p.click("#tab-queue")
 	p.wait("a session that arrived after the reconnect", `(document.querySelector("kefu-lists .conv-list") || {}).innerText?.includes("Anyone there?")`)
+	// Alt+J steps through the list shown: here, to the only pending session.
+	deskJS[any](p, `document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "j", code: "KeyJ", altKey: true, bubbles: true }))`)
+	p.wait("the next conversation open", `document.querySelector("kefu-conversation .timeline").innerText.includes("Anyone there?")`)
 
 	// Narrow screens: the columns stack.
 	p.do(chromedp.EmulateViewport(420, 860))

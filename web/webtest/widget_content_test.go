@@ -84,6 +84,14 @@ func (env *browserEnv) testHostileContent(t *testing.T) {
 			t.Errorf("the log does not show %q as text", want)
 		}
 	}
+	// The allowed style survives, applied from the server's allowlist (rich-policy.js).
+	if got := run[string](t, ctx, inChat(`(() => { const p = [...d.querySelectorAll(".kefu-rich p")].find((e) => e.textContent === "Rich"); return p ? getComputedStyle(p).color : "no paragraph"; })()`)); got != "rgb(255, 0, 0)" {
+		t.Errorf("the rich paragraph's colour is %q, want the allowed #f00", got)
+	}
+	// A text link whose href is not a web URL is its label, as text.
+	if n := run[int](t, ctx, inChat(`[...d.querySelectorAll(".log-list a")].filter((a) => a.textContent === "js link").length`)); n != 0 {
+		t.Errorf("the javascript: anchor became %d links", n)
+	}
 	if got := run[string](t, ctx, inChat(`d.querySelector(".header-title").textContent`)); got != "Eve "+xss {
 		t.Errorf("header title %q, want the agent's name as text", got)
 	}

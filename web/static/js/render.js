@@ -17,7 +17,11 @@
 //   onPreview   (src) => void — an image was tapped
 //   agentName   (id) => string — optional, to label agent messages in the workspace
 
-const PATH = /^\/?[A-Za-z0-9_\-./]+(\?[A-Za-z0-9_\-.~%=&+]*)?$/;
+import RICH from "/static/js/rich-policy.js";
+
+// The mini program page path pattern is the server's (rich-policy.js).
+const PATH = new RegExp(RICH.miniprogram_path);
+const MEDIA = /^\/media\/[A-Za-z0-9_-]+$/;
 const HEX = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 
 /** Reports whether s is an absolute http(s) URL. */
@@ -46,11 +50,14 @@ export function splitPath(p) {
 /** The URL of a stored media file. */
 export function mediaURL(id) { return `/media/${encodeURIComponent(id)}`; }
 
-/** An image source that may be shown: Kefu media or an http(s) URL. */
-function safeImage(src) {
+/**
+ * Returns src if it is an image source that may be shown — a Kefu media file
+ * (/media/{id}) or an http(s) URL — and "" otherwise. Every image Kefu's pages
+ * show from data goes through this one check.
+ */
+export function safeImageSrc(src) {
   if (typeof src !== "string") return "";
-  if (src.startsWith("/media/") && PATH.test(src)) return src;
-  return isWebURL(src) ? src : "";
+  return MEDIA.test(src) || isWebURL(src) ? src : "";
 }
 
 function el(tag, cls, text) {
@@ -90,9 +97,7 @@ function senderLabel(m, ctx, t) {
 
 function renderBody(m, ctx, t) {
   switch (m.kind) {
-    // A customer's text is what they typed, never markup: no mini program
-    // link of theirs may show one label and go somewhere else.
-    case "text": return renderText(m.text && m.text.content, ctx, m.sender === "user");
+    case "text": return renderText(m.text && m.text.content, ctx, m.sender);
     case "image": return renderImage(m.image, ctx, t);
     case "miniprogrampage": return renderMiniProgramCard(m.miniprogrampage, ctx, t);
     case "link": return renderLink(m.link, t);
@@ -104,41 +109,46 @@ function renderBody(m, ctx, t) {
 
 // --- text -----------------------------------------------------------------
 
-// WeChat text may hold <a href="…" data-miniprogram-appid="…" data-miniprogram-path="…">…</a>.
-const ANCHOR = /<a\s+([^<>]*)>([^<>]*)<\/a>/gi;
-const ATTR = /([a-z-]+)\s*=\s*"([^"]*)"|([a-z-]+)\s*=\s*'([^']*)'/gi;
+// WeChat text is literal apart from links: <a href="…" data-miniprogram-appid="…"
+// data-miniprogram-path="…">…</a>. Every "<" that does not open or close an
+// anchor is escaped first, so the parser sees only anchors and text; it then
+// deals with quoting, entities and attribute order as a browser does.
+const NOT_ANCHOR = /<(?!\/?a[\s>])/gi;
 const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"'`]+[^\s<>"'`.,;:!?)\]}，。；：！？）]/g;
-// (Go's html.EscapeString, which the server uses, writes &#34; and &#39;.)
-const ENTITIES = { "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": "\"", "&#34;": "\"", "&#39;": "'", "&#x27;": "'" };
 
-function decodeEntities(s) { return s.replace(/&(?:lt|gt|amp|quot|#34|#39|#x27);/g, (e) => ENTITIES[e]); }
+/** Parses WeChat text into an inert body of text nodes and <a> elements. */
+function parseWeChatText(s) {
+  const safe = String(s || "").replace(NOT_ANCHOR, "&lt;");
+  return new DOMParser().parseFromString(`<body>${safe}</body>`, "text/html").body;
+}
 
-/** Renders text: literal, with http(s) URLs and (unless plain) WeChat mini program anchors made clickable. */
-export function renderText(content, ctx, plain) {
+/**
+ * Renders the text of a message. What a customer wrote is shown exactly as
+ * written (no links of any kind); agents' and developers' text is WeChat text:
+ * its mini program anchors and web links become clickable.
+ */
+export function renderText(content, ctx, sender) {
   const bubble = el("div", "kefu-bubble");
-  if (plain) appendLinkified(bubble, String(content || ""));
-  else appendText(bubble, String(content || ""), ctx);
+  if (sender === "user") bubble.textContent = String(content || "");
+  else appendText(bubble, content, ctx);
   return bubble;
 }
 
 function appendText(parent, s, ctx) {
-  let last = 0;
-  for (const match of s.matchAll(ANCHOR)) {
-    appendLinkified(parent, decodeEntities(s.slice(last, match.index)));
-    const attrs = {};
-    for (const a of match[1].matchAll(ATTR)) attrs[(a[1] || a[3]).toLowerCase()] = decodeEntities(a[2] ?? a[4]);
-    const label = decodeEntities(match[2]);
-    const path = attrs["data-miniprogram-path"];
-    if (path && isMiniProgramPath(path)) {
-      parent.append(miniProgramLink(label, path, ctx));
-    } else if (isWebURL(attrs.href)) {
-      parent.append(webLink(label, attrs.href));
-    } else {
-      parent.append(document.createTextNode(label));
-    }
-    last = match.index + match[0].length;
+  for (const node of parseWeChatText(s).childNodes) {
+    if (node.nodeType === Node.TEXT_NODE) appendLinkified(parent, node.data);
+    else if (node.nodeType === Node.ELEMENT_NODE) parent.append(anchor(node, ctx));
   }
-  appendLinkified(parent, decodeEntities(s.slice(last)));
+}
+
+/** Rebuilds a parsed anchor: a mini program link, a web link, or its text. */
+function anchor(a, ctx) {
+  const label = a.textContent;
+  const path = a.getAttribute("data-miniprogram-path");
+  const href = a.getAttribute("href");
+  if (path && isMiniProgramPath(path)) return miniProgramLink(label, path, ctx);
+  if (isWebURL(href)) return webLink(label, href);
+  return document.createTextNode(label);
 }
 
 function appendLinkified(parent, s) {
@@ -180,7 +190,7 @@ function navigate(path, ctx) {
 
 function renderImage(img, ctx, t) {
   const bubble = el("div", "kefu-bubble is-image");
-  const src = img && img.media_id ? mediaURL(img.media_id) : safeImage(img && img.pic_url);
+  const src = img && img.media_id ? mediaURL(img.media_id) : safeImageSrc(img && img.pic_url);
   if (!src) { bubble.textContent = t("common.image_missing"); return bubble; }
   const i = el("img", "kefu-image");
   i.src = src;
@@ -199,7 +209,7 @@ function renderMiniProgramCard(p, ctx, t) {
   const card = el("button", "kefu-card is-miniprogram");
   card.type = "button";
   card.append(el("div", "kefu-card-title", p.title || ""));
-  const src = p.thumb_media_id ? mediaURL(p.thumb_media_id) : safeImage(p.thumb_url);
+  const src = p.thumb_media_id ? mediaURL(p.thumb_media_id) : safeImageSrc(p.thumb_url);
   const thumb = el("img", "kefu-card-thumb");
   thumb.alt = "";
   if (src) thumb.src = src;
@@ -220,7 +230,7 @@ function renderLink(l, t) {
   if (ok) { card.href = l.url; card.target = "_blank"; card.rel = "noopener noreferrer nofollow"; }
   card.append(el("div", "kefu-card-title", l.title || l.url || ""));
   if (l.description) card.append(el("div", "kefu-card-desc", l.description));
-  const src = safeImage(l.thumb_url);
+  const src = safeImageSrc(l.thumb_url);
   if (src) { const i = el("img", "kefu-card-thumb"); i.src = src; i.alt = ""; card.append(i); }
   card.append(el("div", "kefu-card-foot", t("common.link")));
   return card;
@@ -234,7 +244,7 @@ function renderProduct(p, ctx, t) {
   const card = el(clickable ? "button" : "div", "kefu-card kefu-product");
   if (clickable) card.type = "button";
   else card.classList.add("is-static");
-  const src = safeImage(p.imgUrl);
+  const src = safeImageSrc(p.imgUrl);
   if (src) { const i = el("img", "kefu-product-img"); i.src = src; i.alt = ""; card.append(i); }
   const body = el("div", "kefu-product-body");
   body.append(el("div", "kefu-product-name", p.name || ""));
@@ -276,17 +286,10 @@ function renderProduct(p, ctx, t) {
 
 // --- rich ------------------------------------------------------------------
 
-const RICH_TAGS = new Set(["p", "br", "div", "span", "b", "strong", "i", "em", "u", "s", "del", "small", "sub", "sup",
-  "ul", "ol", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "pre", "code", "a", "img"]);
-const RICH_STYLES = {
-  "font-size": /^(?:[89]|[1-3][0-9]|4[0-8])px$/,
-  "color": /^(?:#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|rgb\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*\))$/,
-  "background-color": /^(?:#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|rgb\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*\))$/,
-  "font-weight": /^(?:normal|bold)$/,
-  "font-style": /^(?:normal|italic)$/,
-  "text-decoration": /^(?:none|underline|line-through)$/,
-  "text-align": /^(?:left|right|center)$/,
-};
+// The same allowlist the server sanitised with (package richtext, served as
+// rich-policy.js): formatting elements, plus links and images.
+const RICH_TAGS = new Set([...RICH.elements, "a", "img"]);
+const RICH_STYLES = Object.fromEntries(Object.entries(RICH.styles).map(([prop, re]) => [prop, new RegExp(re)]));
 
 /** Renders server-sanitised rich HTML by rebuilding it from an allowlist. */
 export function renderRich(html, ctx) {
@@ -310,7 +313,8 @@ function copyAllowed(from, to, ctx, depth) {
         const i = decl.indexOf(":");
         if (i < 0) continue;
         const prop = decl.slice(0, i).trim().toLowerCase(), val = decl.slice(i + 1).trim();
-        if (RICH_STYLES[prop] && RICH_STYLES[prop].test(val)) out.style.setProperty(prop, val);
+        // Values are compared in lower case, as the server's sanitiser does.
+        if (Object.hasOwn(RICH_STYLES, prop) && RICH_STYLES[prop].test(val.toLowerCase())) out.style.setProperty(prop, val);
       }
     }
     if (tag === "a" && isWebURL(node.getAttribute("href"))) {
@@ -319,7 +323,7 @@ function copyAllowed(from, to, ctx, depth) {
       out.rel = "noopener noreferrer nofollow";
     }
     if (tag === "img") {
-      const src = safeImage(node.getAttribute("src"));
+      const src = safeImageSrc(node.getAttribute("src"));
       if (!src) continue;
       out.src = src;
       out.alt = node.getAttribute("alt") || "";
@@ -360,7 +364,10 @@ function renderNotice(m, t) {
 export function previewText(m, t) {
   if (!m) return "";
   switch (m.kind) {
-    case "text": return decodeEntities((m.text && m.text.content || "").replace(/<[^>]*>/g, ""));
+    case "text": {
+      const content = (m.text && m.text.content) || "";
+      return m.sender === "user" ? content : parseWeChatText(content).textContent;
+    }
     case "image": return t("common.preview_image");
     case "miniprogrampage": return t("common.preview_card", { title: (m.miniprogrampage && m.miniprogrampage.title) || "" });
     case "link": return t("common.preview_link", { title: (m.link && m.link.title) || "" });

@@ -7,7 +7,7 @@
 // Events: "send" (detail: {title, path, img}), "dismiss".
 
 import { iconButton } from "/static/widget/icons.js";
-import { isWebURL } from "/static/js/render.js";
+import { safeImageSrc } from "/static/js/render.js";
 
 class CardOffer extends HTMLElement {
   connectedCallback() {
@@ -42,8 +42,9 @@ class CardOffer extends HTMLElement {
     this.setAttribute("aria-label", t("chat.offer_label"));
     this.lead.textContent = t("chat.offer_lead");
     this.titleEl.textContent = title;
-    this.thumb.hidden = !isWebURL(img);
-    if (isWebURL(img)) this.thumb.src = img;
+    const src = safeImageSrc(img);
+    this.thumb.hidden = !src;
+    if (src) this.thumb.src = src;
     else this.thumb.removeAttribute("src");
     this.sendBtn.textContent = t("chat.offer_send");
     this.closeBtn.setAttribute("aria-label", t("chat.offer_dismiss"));

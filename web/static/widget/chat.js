@@ -11,7 +11,7 @@
 // and offers the message card when the button asks for it.
 
 import { loadI18n, t, translate } from "/static/js/i18n.js";
-import { isWebURL } from "/static/js/render.js";
+import { safeImageSrc } from "/static/js/render.js";
 import { ChatSession } from "/static/widget/session.js";
 import { ParentBridge } from "/static/widget/bridge.js";
 import { visitorID, loadJSON, saveJSON } from "/static/widget/identity.js";
@@ -146,7 +146,7 @@ function cleanCard(c) {
   const title = typeof c.title === "string" ? Array.from(c.title.trim()).slice(0, MAX_TITLE).join("") : "";
   const path = typeof c.path === "string" ? c.path.slice(0, 2048) : "";
   if (!title || !path) return null;
-  return { title, path, img: typeof c.img === "string" && isWebURL(c.img) ? c.img : "" };
+  return { title, path, img: safeImageSrc(c.img) };
 }
 
 async function main() {

@@ -4,6 +4,7 @@
 //
 //   viewer.open(src, t);
 
+import { safeImageSrc } from "/static/js/render.js";
 import { iconButton } from "/static/widget/icons.js";
 
 class ImageViewer extends HTMLElement {
@@ -21,8 +22,10 @@ class ImageViewer extends HTMLElement {
   }
 
   open(src, t) {
+    const safe = safeImageSrc(src);
+    if (!safe) return;
     this.back = document.activeElement;
-    this.img.src = src;
+    this.img.src = safe;
     this.img.alt = t("common.image_alt");
     this.closeBtn.setAttribute("aria-label", t("common.close"));
     this.dialog.setAttribute("aria-label", t("common.image_alt"));

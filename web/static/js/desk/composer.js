@@ -1,4 +1,4 @@
-// <kefu-composer> writes to the open conversation: text (Enter sends,
+// <kefu-desk-composer> writes to the open conversation: text (Enter sends,
 // Shift+Enter adds a line), images (upload, then send), emoji, canned
 // replies ("/" + shortcut, or the list), and internal notes the customer
 // never sees. It sends typing frames while the agent writes.
@@ -19,7 +19,7 @@ const EMOJI = ["😀", "😊", "🙂", "😉", "😂", "🤔", "😅", "😢", "
 const TYPING_EVERY = 4000;
 const TYPING_IDLE = 5000;
 
-class KefuComposer extends HTMLElement {
+class KefuDeskComposer extends HTMLElement {
   connectedCallback() {
     this.note = false;
     this.render();
@@ -126,6 +126,9 @@ class KefuComposer extends HTMLElement {
     this.typingSent = 0;
   }
 
+  /** Focuses the text box (Alt+/). */
+  focus() { if (this.text && !this.hidden) this.text.focus(); }
+
   /**
    * Puts text at the caret and focuses the composer (an assistant
    * component's insertText). Returns false when the agent may not write here.
@@ -175,4 +178,4 @@ class KefuComposer extends HTMLElement {
   }
 }
 
-customElements.define("kefu-composer", KefuComposer);
+customElements.define("kefu-desk-composer", KefuDeskComposer);

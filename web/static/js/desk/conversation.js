@@ -3,6 +3,10 @@
 // shared render.js — with what the developer's hook handled marked as such,
 // each push's status, and the delivery state of agent messages — and the
 // customer's typing indicator.
+//
+// Events (bubbling, for the page to act on):
+//   kefu:transfer       detail {conversation}: the agent asked to transfer it
+//   kefu:preview-image  detail {src}: an image was tapped
 
 import { t, formatTime } from "../i18n.js";
 import { renderMessage } from "../render.js";
@@ -47,7 +51,7 @@ class KefuConversation extends HTMLElement {
     const details = h("button", { class: "btn btn-ghost nav-narrow", type: "button", id: "conv-details", onclick: view("panel") }, t("desk.details"));
     if (c.state === "queued") actions.push(h("button", { class: "btn btn-primary", type: "button", id: "conv-accept", onclick: () => accept(c.id).catch((e) => toast(e.message, "error")) }, t("desk.accept")));
     if (mine || (c.state !== "developer" && state.me.role === "admin")) {
-      actions.push(h("button", { class: "btn", type: "button", id: "conv-transfer", onclick: () => document.querySelector("kefu-transfer").open(c) }, t("desk.transfer")));
+      actions.push(h("button", { class: "btn", type: "button", id: "conv-transfer", onclick: () => this.tell("kefu:transfer", { conversation: c }) }, t("desk.transfer")));
       actions.push(h("button", { class: "btn btn-danger", type: "button", id: "conv-close", onclick: () => this.confirmClose(c) }, t("desk.close_session")));
     }
     fill(this.header,
@@ -63,6 +67,8 @@ class KefuConversation extends HTMLElement {
     this.banner.hidden = !note;
     this.banner.textContent = note;
   }
+
+  tell(type, detail) { this.dispatchEvent(new CustomEvent(type, { bubbles: true, detail })); }
 
   async confirmClose(c) {
     if (!confirm(t("desk.close_confirm"))) return;
@@ -96,7 +102,7 @@ class KefuConversation extends HTMLElement {
   }
 
   message(m) {
-    const el = renderMessage(m, { viewer: "agent", t, agentName: (id) => (state.me && id === state.me.id ? state.me.name : ""), onPreview: (src) => document.querySelector("kefu-lightbox").open(src),
+    const el = renderMessage(m, { viewer: "agent", t, agentName: (id) => (state.me && id === state.me.id ? state.me.name : ""), onPreview: (src) => this.tell("kefu:preview-image", { src }),
       onNavigate: (path) => toast(t("desk.mp_path", { path })) });
     if (!el) return h("span");
     el.classList.add(`phase-${m.phase}`);

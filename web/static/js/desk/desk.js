@@ -1,8 +1,10 @@
 // desk.js starts the workspace page: text first, then the signed-in agent
 // (or the sign-in form), then the lists and the live connection. It also
-// wires the assistant components of the side pane to the rest of the page:
-// their insertText fills the composer, and what they send (or why it was
-// refused) is told to the agent.
+// wires the elements together: they tell what they need with events, and
+// the page answers by calling the element that does it (the transfer
+// dialog, the lightbox, the list, the composer); the assistant components'
+// insertText fills the composer, and what they send (or why it was refused)
+// is told to the agent.
 
 import { loadI18n, translate, t } from "../i18n.js";
 import { api, setCSRF } from "./api.js";
@@ -45,9 +47,24 @@ function componentResult({ component, type, ok, error }) {
   else toast(t("components.refused", { name, reason: error.message }), "error");
 }
 
+/** The element of the page with this tag. */
+const part = (tag) => document.querySelector(tag);
+
 function insertFromComponent(text) {
-  const composer = document.querySelector("kefu-composer");
+  const composer = part("kefu-desk-composer");
   if (!composer || !composer.insertText(text)) toast(t("components.cannot_insert"), "error");
+}
+
+/** Answers the elements' requests: each event is handled by the element that can. */
+function wireElements() {
+  const answer = (type, fn) => document.addEventListener(type, (e) => fn(e.detail || {}));
+  answer("kefu:transfer", (d) => part("kefu-transfer").open(d.conversation));
+  answer("kefu:preview-image", (d) => part("kefu-lightbox").open(d.src));
+  answer("kefu:shortcuts", () => part("kefu-shortcuts").show());
+  answer("kefu:step-conversation", (d) => part("kefu-lists").step(d.by));
+  answer("kefu:focus-composer", () => part("kefu-desk-composer").focus());
+  answer("kefu-component-result", componentResult);
+  answer("kefu-insert-text", (d) => insertFromComponent(d.text));
 }
 
 /**
@@ -72,8 +89,7 @@ async function main() {
   document.addEventListener("pointerdown", unlockSound, { once: true });
   document.addEventListener("keydown", unlockSound, { once: true });
   document.addEventListener("kefu:signed-out", () => { if (!shell.hidden) location.reload(); });
-  document.addEventListener("kefu-component-result", (e) => componentResult(e.detail));
-  document.addEventListener("kefu-insert-text", (e) => insertFromComponent(e.detail.text));
+  wireElements();
   loginView.addEventListener("signed-in", (e) => start(e.detail));
   try {
     await start(await api("GET", "/api/desk/me"));

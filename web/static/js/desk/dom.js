@@ -46,16 +46,6 @@ export function secondsSince(iso) {
   return Number.isNaN(t) ? 0 : (Date.now() - t) / 1000;
 }
 
-/** Whether an image source may be shown: Kefu media or an http(s) URL. */
-export function safeImageSrc(src) {
-  if (typeof src !== "string" || src.length > 2048) return "";
-  if (/^\/media\/[A-Za-z0-9_-]+$/.test(src)) return src;
-  try {
-    const u = new URL(src);
-    return u.protocol === "https:" || u.protocol === "http:" ? u.href : "";
-  } catch { return ""; }
-}
-
 /** Calls fn every second while the element is connected (for live timers). */
 export function everySecond(el, fn) {
   const id = setInterval(() => { if (!el.isConnected) clearInterval(id); else fn(); }, 1000);

@@ -1,7 +1,8 @@
 // <kefu-lightbox> shows an image full size in a modal dialog. open(src).
 
 import { t } from "../i18n.js";
-import { h, fill, safeImageSrc } from "./dom.js";
+import { safeImageSrc } from "../render.js";
+import { h, fill } from "./dom.js";
 
 class KefuLightbox extends HTMLElement {
   open(src) {

@@ -1,6 +1,7 @@
 // <kefu-lists> is the left column: the pending queue (waiting time and
 // queue position, live), the agent's own sessions (unread counts, customer
-// typing) and the history search. Selecting a row opens the conversation.
+// typing) and the history search. Selecting a row opens the conversation;
+// step(by) opens the one by rows below (above, if negative) the open one.
 
 import { t, formatTime, formatDuration } from "../i18n.js";
 import { previewText } from "../render.js";
@@ -30,10 +31,12 @@ class KefuLists extends HTMLElement {
     const history = state.tab === "history";
     this.search.hidden = !history;
     this.body.hidden = history;
+    this.order = [];
     if (history) return;
     const items = [...(state.tab === "queue" ? state.queue : state.mine).values()];
     if (state.tab === "queue") items.sort((a, b) => Date.parse(a.queued_at) - Date.parse(b.queued_at) || a.id - b.id);
     else items.sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at));
+    this.order = items.map((c) => c.id);
     if (!items.length) {
       fill(this.body, h("p", { class: "empty", id: "list-empty" }, t(state.tab === "queue" ? "desk.queue_empty" : mineEmpty(state.me))));
       return;
@@ -44,6 +47,14 @@ class KefuLists extends HTMLElement {
       h("button", { type: "button", class: "btn btn-primary", id: "accept-next", onclick: () => this.accept(items[0], 0) }, t("desk.accept_next")),
       h("span", { class: "muted" }, t("desk.accept_next_hint"))) : null;
     fill(this.body, head, h("ul", { class: "conv-list", "aria-label": t(`desk.tab_${state.tab}`) }, items.map((c, i) => this.item(c, i))));
+  }
+
+  /** Opens the conversation by rows from the open one in the list shown, wrapping around. */
+  step(by) {
+    const ids = this.order || [];
+    if (!ids.length) return;
+    const i = ids.indexOf(state.openId);
+    openConversation(ids[(i + by + ids.length) % ids.length]).catch((e) => toast(e.message, "error"));
   }
 
   /** Accepts a queued session; skipped is how many waited longer. */

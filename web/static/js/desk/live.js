@@ -15,6 +15,7 @@ import { customerName as displayName } from "./names.js";
 import { wake } from "./outbox.js";
 
 let sock = null;
+const TYPING_SHOWN = 15000; // the server's typing lifetime (engine.TypingLifetime)
 
 /** Starts the connection; returns the socket (for typing frames). */
 export function startLive() {
@@ -65,7 +66,9 @@ async function handle(ev) {
       return;
     case "typing":
       if (ev.typing && ev.typing.who === "user") {
-        if (ev.typing.on) state.typing.set(ev.conversation_id, Date.parse(ev.typing.until) || Date.now() + 15000);
+        // Shown for the server's typing lifetime from now: its "until" is on
+        // the server's clock, which need not agree with this browser's.
+        if (ev.typing.on) state.typing.set(ev.conversation_id, Date.now() + TYPING_SHOWN);
         else state.typing.delete(ev.conversation_id);
         emit("typing", ev.conversation_id);
       }

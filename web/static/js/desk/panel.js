@@ -5,7 +5,8 @@
 // has received and read shows on the messages themselves.)
 
 import { t, formatTime, formatDuration } from "../i18n.js";
-import { h, fill, secondsUntil, safeImageSrc, everySecond } from "./dom.js";
+import { safeImageSrc } from "../render.js";
+import { h, fill, secondsUntil, everySecond } from "./dom.js";
 import { state, on } from "./state.js";
 import { customerName } from "./names.js";
 

@@ -7,11 +7,15 @@
 //   Alt+/                  focus the composer
 //   Enter / Shift+Enter    send / new line;  "/" + shortcut: canned reply
 //   ?                      this list
+//
+// What belongs to other elements is asked for with events (bubbling, for
+// the page to act on): kefu:step-conversation {by: 1 | -1} and
+// kefu:focus-composer. show() opens the list.
 
 import { t } from "../i18n.js";
 import { h, fill } from "./dom.js";
 import { state, emit } from "./state.js";
-import { accept, openConversation } from "./actions.js";
+import { accept } from "./actions.js";
 import { toast } from "./toast.js";
 
 const KEYS = [["Alt+1", "desk.key_queue"], ["Alt+2", "desk.key_mine"], ["Alt+3", "desk.key_history"], ["Alt+J", "desk.key_next"],
@@ -21,7 +25,6 @@ const KEYS = [["Alt+1", "desk.key_queue"], ["Alt+2", "desk.key_mine"], ["Alt+3",
 class KefuShortcuts extends HTMLElement {
   connectedCallback() {
     document.addEventListener("keydown", (e) => this.onKey(e));
-    document.addEventListener("kefu:shortcuts", () => this.show());
   }
 
   onKey(e) {
@@ -29,12 +32,7 @@ class KefuShortcuts extends HTMLElement {
     if (e.key === "?" && !typing) { e.preventDefault(); this.show(); return; }
     if (!e.altKey || e.ctrlKey || e.metaKey) return;
     const list = () => [...(state.tab === "queue" ? state.queue : state.mine).keys()];
-    const move = (d) => {
-      const ids = [...document.querySelectorAll("kefu-lists .list-body .conv-item")].map((x) => Number(x.dataset.id));
-      if (!ids.length) return;
-      const i = ids.indexOf(state.openId);
-      openConversation(ids[(i + d + ids.length) % ids.length]).catch(() => {});
-    };
+    const move = (by) => this.tell("kefu:step-conversation", { by });
     const tabs = { Digit1: "queue", Digit2: "mine", Digit3: "history" };
     if (tabs[e.code]) { state.tab = tabs[e.code]; emit("lists"); }
     else if (e.code === "KeyJ") move(1);
@@ -42,10 +40,12 @@ class KefuShortcuts extends HTMLElement {
     else if (e.code === "KeyA") {
       const id = state.open && state.open.state === "queued" ? state.open.id : list()[0];
       if (id && state.queue.has(id)) accept(id).catch((err) => toast(err.message, "error"));
-    } else if (e.code === "Slash") { const ta = document.getElementById("composer-text"); if (ta) ta.focus(); }
+    } else if (e.code === "Slash") this.tell("kefu:focus-composer");
     else return;
     e.preventDefault();
   }
+
+  tell(type, detail) { this.dispatchEvent(new CustomEvent(type, { bubbles: true, detail })); }
 
   show() {
     const dialog = h("dialog", { class: "dialog", "aria-labelledby": "keys-title" }, h("h2", { id: "keys-title" }, t("desk.shortcuts")),

@@ -1,6 +1,7 @@
 // <kefu-topbar> is the workspace's header: the agent's status (online /
 // away / away and reassign / offline), the connection state, notifications,
-// the language switch, the admin link and sign-out.
+// the language switch, the admin link and sign-out. Its shortcuts button
+// dispatches kefu:shortcuts (bubbling) for the page to show the list.
 
 import { t, lang, setLang } from "../i18n.js";
 import { api } from "./api.js";
@@ -43,7 +44,7 @@ class KefuTopbar extends HTMLElement {
       this.conn,
       h("div", { class: "topbar-spacer" }),
       bell,
-      h("button", { class: "btn btn-ghost", type: "button", id: "desk-shortcuts", onclick: () => document.dispatchEvent(new CustomEvent("kefu:shortcuts")) }, t("desk.shortcuts")),
+      h("button", { class: "btn btn-ghost", type: "button", id: "desk-shortcuts", onclick: () => this.dispatchEvent(new CustomEvent("kefu:shortcuts", { bubbles: true })) }, t("desk.shortcuts")),
       me.role === "admin" ? h("a", { class: "btn btn-ghost", href: "/admin" }, t("desk.admin")) : null,
       h("button", { class: "btn btn-ghost", type: "button", id: "desk-lang", lang: lang() === "en" ? "zh-CN" : "en",
         onclick: () => setLang(lang() === "en" ? "zh-CN" : "en") }, t("common.lang_switch")),
