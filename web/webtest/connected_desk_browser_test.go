@@ -77,7 +77,9 @@ func TestDeskConnectedInBrowser(t *testing.T) {
 
 	// The agent answers: sending, then delivered once A (WeChat) took it.
 	p.do(chromedp.SendKeys(chromedp.CSS("#composer-text"), "有的，蓝色今天就能发货。\r"))
-	user.WaitMessage("the agent's answer", func(m *kefutest.ClientMessage) bool { return m.Text != nil && m.Text.Content == "有的，蓝色今天就能发货。" })
+	user.WaitMessage("the agent's answer", func(m *kefutest.ClientMessage) bool {
+		return m.Text != nil && m.Text.Content == "有的，蓝色今天就能发货。"
+	})
 	p.wait("delivered to WeChat", `[...document.querySelectorAll('kefu-conversation .kefu-msg[data-sender="agent"]')].some((e) => e.innerText.includes("蓝色今天") && e.querySelector('[data-upstream="sent"]'))`)
 	if got := p.text("kefu-customer-panel"); !strings.Contains(got, "Agents and the developer share these replies") {
 		t.Errorf("the reply window does not say the quota is shared: %q", got)
