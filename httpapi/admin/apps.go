@@ -6,22 +6,31 @@ import (
 	"strings"
 
 	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/connector"
 	"github.com/kefuhq/kefu/engine"
 	"github.com/kefuhq/kefu/httpapi/edge"
 )
 
 // adminAppView is an app as the admin pages list it: no secret values, only
-// whether each is set.
+// whether each is set. A connected app also carries the URL to paste into
+// WeChat's console.
 type adminAppView struct {
 	*kefu.App
-	HasSecret bool `json:"has_secret"`
-	HasToken  bool `json:"has_token"`
-	HasAESKey bool `json:"has_aes_key"`
-	Agents    int  `json:"agents"`
+	HasSecret         bool   `json:"has_secret"`
+	HasToken          bool   `json:"has_token"`
+	HasAESKey         bool   `json:"has_aes_key"`
+	HasUpstreamToken  bool   `json:"has_upstream_token,omitempty"`
+	HasUpstreamAESKey bool   `json:"has_upstream_aes_key,omitempty"`
+	ConnectURL        string `json:"connect_url,omitempty"`
+	Agents            int    `json:"agents"`
 }
 
-func appView(a *kefu.App, agents []*kefu.Agent) adminAppView {
+func (s *Server) appView(a *kefu.App, agents []*kefu.Agent) adminAppView {
 	v := adminAppView{App: a, HasSecret: a.Secret != "", HasToken: a.Push.Token != "", HasAESKey: a.Push.EncodingAESKey != ""}
+	if up := a.Upstream; up != nil {
+		v.HasUpstreamToken, v.HasUpstreamAESKey = up.Token != "", up.EncodingAESKey != ""
+		v.ConnectURL = connector.URL(s.Config.PublicURL, a.ID)
+	}
 	for _, x := range agents {
 		if !x.Disabled && (x.Role == kefu.RoleAdmin || slices.Contains(x.Apps, a.ID)) { // admins serve every app
 			v.Agents++
@@ -44,13 +53,15 @@ func (s *Server) adminApps(w http.ResponseWriter, r *http.Request, _ *kefu.Agent
 	}
 	out := make([]adminAppView, 0, len(apps))
 	for _, a := range apps {
-		out = append(out, appView(a, agents))
+		out = append(out, s.appView(a, agents))
 	}
 	edge.WriteJSON(w, http.StatusOK, map[string]any{"apps": out})
 }
 
 // appRequest creates or edits an app. On edit, nil fields and empty
-// secrets are left as they are.
+// secrets are left as they are. Connected (true) makes the app one in front
+// of a real mini program, with the Upstream* fields as on WeChat's console;
+// the push fields are then its relay to the developer's own server.
 type appRequest struct {
 	AppID          string           `json:"appid"`
 	OriginalID     *string          `json:"original_id"`
@@ -63,6 +74,13 @@ type appRequest struct {
 	Format         *kefu.PushFormat `json:"format"`
 	AllowPrivate   *bool            `json:"allow_private"`
 	WidgetOrigins  *[]string        `json:"widget_origins"`
+
+	Connected      *bool            `json:"connected"`
+	UpstreamURL    *string          `json:"upstream_url"`
+	UpstreamToken  string           `json:"upstream_token"`
+	UpstreamAESKey string           `json:"upstream_aes_key"`
+	UpstreamMode   *kefu.PushMode   `json:"upstream_mode"`
+	UpstreamFormat *kefu.PushFormat `json:"upstream_format"`
 }
 
 func (req *appRequest) apply(a *kefu.App) {
@@ -92,6 +110,27 @@ func (req *appRequest) apply(a *kefu.App) {
 	if req.AllowPrivate != nil {
 		a.Push.AllowPrivate = *req.AllowPrivate
 	}
+	if req.Connected != nil && !*req.Connected {
+		a.Upstream = nil
+	} else if req.Connected != nil || a.Upstream != nil {
+		if a.Upstream == nil {
+			a.Upstream = &kefu.Upstream{}
+		}
+		up := a.Upstream
+		set(&up.BaseURL, req.UpstreamURL)
+		if req.UpstreamToken != "" {
+			up.Token = strings.TrimSpace(req.UpstreamToken)
+		}
+		if req.UpstreamAESKey != "" {
+			up.EncodingAESKey = strings.TrimSpace(req.UpstreamAESKey)
+		}
+		if req.UpstreamMode != nil {
+			up.Mode = *req.UpstreamMode
+		}
+		if req.UpstreamFormat != nil {
+			up.Format = *req.UpstreamFormat
+		}
+	}
 	if req.WidgetOrigins != nil {
 		a.WidgetOrigins = []string{}
 		for _, o := range *req.WidgetOrigins {
@@ -112,7 +151,7 @@ func (s *Server) adminCreateApp(w http.ResponseWriter, r *http.Request, _ *kefu.
 	}
 	a := &kefu.App{ID: strings.TrimSpace(req.AppID), WidgetOrigins: []string{}}
 	req.apply(a)
-	if a.Secret == "" {
+	if a.Secret == "" && !a.Connected() { // a connected app's secret is the real AppSecret: the domain asks for it
 		a.Secret = engine.NewSecret(16)
 	}
 	if err := s.Engine.CreateApp(r.Context(), a); err != nil {
@@ -152,7 +191,7 @@ func (s *Server) writeApp(w http.ResponseWriter, r *http.Request, id string, sta
 		s.WriteError(w, r, err)
 		return
 	}
-	edge.WriteJSON(w, status, appView(a, agents))
+	edge.WriteJSON(w, status, s.appView(a, agents))
 }
 
 // appSecrets is what an admin sees on an explicit reveal.
@@ -161,6 +200,8 @@ type appSecrets struct {
 	Token          string `json:"token"`
 	EncodingAESKey string `json:"encoding_aes_key"`
 	IdentitySecret string `json:"identity_secret"`
+	UpstreamToken  string `json:"upstream_token,omitempty"`
+	UpstreamAESKey string `json:"upstream_aes_key,omitempty"`
 }
 
 // adminRevealApp shows an app's secrets to an admin who asked (a POST, so
@@ -171,7 +212,11 @@ func (s *Server) adminRevealApp(w http.ResponseWriter, r *http.Request, admin *k
 		return
 	}
 	s.Log.Info("admin revealed app secrets", "admin", admin.Login, "appid", a.ID)
-	edge.WriteJSON(w, http.StatusOK, appSecrets{Secret: a.Secret, Token: a.Push.Token, EncodingAESKey: a.Push.EncodingAESKey, IdentitySecret: a.IdentitySecret})
+	out := appSecrets{Secret: a.Secret, Token: a.Push.Token, EncodingAESKey: a.Push.EncodingAESKey, IdentitySecret: a.IdentitySecret}
+	if up := a.Upstream; up != nil {
+		out.UpstreamToken, out.UpstreamAESKey = up.Token, up.EncodingAESKey
+	}
+	edge.WriteJSON(w, http.StatusOK, out)
 }
 
 // adminNewIdentitySecret replaces the secret host sites sign identities

@@ -115,6 +115,9 @@ type replyWindow struct {
 	APIRemaining int       `json:"api_remaining"`
 	APIUntil     time.Time `json:"api_until,omitzero"`
 	AgentUntil   time.Time `json:"agent_until,omitzero"`
+	// Connected: the customer is on a real mini program (kefu.Upstream),
+	// where agents spend the same quota as the developer.
+	Connected bool `json:"connected,omitempty"`
 }
 
 func (s *Server) deskView(ctx context.Context, c *kefu.Conversation, detail bool, names edge.AgentNames) (*deskConversationView, error) {
@@ -142,6 +145,9 @@ func (s *Server) deskView(ctx context.Context, c *kefu.Conversation, detail bool
 		}
 		if !c.LastUserAt.IsZero() && now.Before(c.LastUserAt.Add(engine.AgentWindow)) {
 			w.AgentUntil = c.LastUserAt.Add(engine.AgentWindow)
+		}
+		if app, err := s.Engine.App(ctx, c.AppID); err == nil {
+			w.Connected = app.Connected()
 		}
 		v.Window = w
 	}

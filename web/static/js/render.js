@@ -360,6 +360,31 @@ function renderNotice(m, t) {
   return div;
 }
 
+// --- delivery to WeChat ------------------------------------------------------
+
+/**
+ * Renders how a message to a connected customer fared on its way to WeChat
+ * (message.upstream: pending, sent or failed with WeChat's errcode and a
+ * sentence), for the workspace. The sentence is the server's, shown as text.
+ */
+export function renderUpstream(u, t) {
+  const state = ["pending", "sent", "failed"].includes(u && u.state) ? u.state : "pending";
+  if (state === "failed") {
+    const div = el("div", "upstream-failed");
+    div.dataset.upstream = state;
+    div.setAttribute("role", "alert");
+    div.append(el("strong", "", t("desk.upstream_failed")), document.createTextNode(" "));
+    if (Number.isInteger(u.errcode) && u.errcode !== 0) div.append(el("code", "", t("desk.upstream_errcode", { code: u.errcode })), document.createTextNode(" "));
+    if (u.error) div.append(document.createTextNode(u.error));
+    return div;
+  }
+  const retrying = state === "pending" && !!u.error;
+  const tag = el("span", `tag upstream-${state}`, t(retrying ? "desk.upstream_retrying" : `desk.upstream_${state}`));
+  tag.dataset.upstream = state;
+  if (retrying) tag.title = u.error;
+  return tag;
+}
+
 /** A one-line preview of a message, for lists. */
 export function previewText(m, t) {
   if (!m) return "";

@@ -9,7 +9,7 @@
 //   kefu:preview-image  detail {src}: an image was tapped
 
 import { t, formatTime } from "../i18n.js";
-import { renderMessage } from "../render.js";
+import { renderMessage, renderUpstream } from "../render.js";
 import { h, fill } from "./dom.js";
 import { state, on, isMine } from "./state.js";
 import { accept, close, loadEarlier } from "./actions.js";
@@ -96,7 +96,12 @@ class KefuConversation extends HTMLElement {
   }
 
   onMessages(d) {
-    if (d.updated) { this.refreshFooters(); return; }
+    if (d.updated) { // a status changed: the timeline stays at the bottom if it was there
+      const atBottom = this.timeline.scrollHeight - this.timeline.scrollTop - this.timeline.clientHeight < 80;
+      this.refreshFooters();
+      if (atBottom) this.timeline.scrollTop = this.timeline.scrollHeight;
+      return;
+    }
     if (d.outbox) { this.renderTimeline(true); return; }
     this.renderTimeline(!d.earlier && !!(d.reset || (d.added && d.added.length)));
   }
@@ -128,7 +133,8 @@ class KefuConversation extends HTMLElement {
     const parts = [h("time", { datetime: m.created_at }, formatTime(m.created_at))];
     if (m.phase === "queued" || (m.phase === "developer" && (m.push || m.sender === "developer"))) parts.push(h("span", { class: "tag is-hook", title: t("desk.phase_hook_title") }, t(`desk.phase_${m.phase}`)));
     if (m.push) parts.push(h("span", { class: `tag push-${m.push}` }, t(`desk.push_${m.push}`)));
-    if (m.sender === "agent" && !m.internal) {
+    if (m.upstream) parts.push(renderUpstream(m.upstream, t)); // WeChat tells nothing of reading: no ticks
+    else if (m.sender === "agent" && !m.internal) {
       // Ticks as chat apps show them: one when sent, two when the customer's
       // device has it, green once read — and "Seen" under the last one read.
       const c = state.open || {};

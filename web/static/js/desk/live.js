@@ -79,6 +79,12 @@ async function handle(ev) {
         if (m) { m.push = ev.push.status; emit("messages", { updated: [m] }); }
       }
       return;
+    case "upstream":
+      if (ev.conversation_id === state.openId && ev.upstream) {
+        const m = state.messages.find((x) => x.id === ev.upstream.message_id);
+        if (m) { m.upstream = ev.upstream.status; emit("messages", { updated: [m] }); }
+      }
+      return;
     case "conversation":
     case "message": {
       const conv = ev.conversation;

@@ -1,7 +1,8 @@
 // <kefu-customer-panel> is the right column: who the customer is (channel,
 // SDK version, sessionFrom), the message card they came with, the reply
 // window and quota for mini program users (docs/wechat-protocol.md) with a live
-// countdown, and the conversation's earlier sessions. (What the customer
+// countdown — one shared quota for customers of a real mini program, where
+// agents spend it too (docs/connect.md) — and the conversation's earlier sessions. (What the customer
 // has received and read shows on the messages themselves.)
 
 import { t, formatTime, formatDuration } from "../i18n.js";
@@ -62,11 +63,16 @@ class KefuCustomerPanel extends HTMLElement {
     const c = state.open;
     if (!this.window || !c || !c.window) return;
     const w = c.window;
-    const api = secondsUntil(w.api_until), agent = secondsUntil(w.agent_until);
+    // The quota as the last event left it (every send changes it), else as the view was loaded.
+    const q = c.quota ? { remaining: c.quota.remaining, until: c.quota.until } : { remaining: w.api_remaining, until: w.api_until };
+    const api = secondsUntil(q.until), agent = secondsUntil(w.agent_until);
     const kv = (label, value, warn) => h("div", { class: `kv${warn ? " is-warn" : ""}` }, h("dt", {}, label), h("dd", {}, value));
     fill(this.window,
       kv(t("desk.window_agent"), agent > 0 ? t("desk.window_left", { d: formatDuration(agent) }) : t("desk.window_closed"), agent <= 3600),
-      kv(t("desk.window_api"), api > 0 ? t("desk.window_api_left", { n: w.api_remaining, d: formatDuration(api) }) : t("desk.window_closed"), api <= 0 || w.api_remaining === 0));
+      w.connected // a real mini program: WeChat counts agents' replies too
+        ? [kv(t("desk.window_replies"), api > 0 ? t("desk.window_replies_left", { n: q.remaining, d: t("desk.window_left", { d: formatDuration(api) }) }) : t("desk.window_closed"), api <= 0 || q.remaining === 0),
+          h("div", { class: "hint window-shared" }, t("desk.window_shared"))]
+        : kv(t("desk.window_api"), api > 0 ? t("desk.window_api_left", { n: q.remaining, d: formatDuration(api) }) : t("desk.window_closed"), api <= 0 || q.remaining === 0));
   }
 }
 
