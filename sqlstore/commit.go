@@ -100,11 +100,13 @@ var errIsolate = errors.New("sqlstore: an op failed: run the batch with savepoin
 // failing updates costs no more than before. A batch that the database
 // reports deadlocked or unserialisable is retried whole.
 func (s *Store) runBatch(batch []*op, isolate bool) (failed bool) {
+	start := time.Now()
 	errs, err := s.tryBatchRetrying(batch, isolate)
 	if err == errIsolate {
 		failed = true
 		errs, err = s.tryBatchRetrying(batch, true) // never errIsolate: each op's saves are written in its savepoint
 	}
+	s.metrics.observe(len(batch), time.Since(start))
 	for i, o := range batch {
 		if err != nil {
 			o.done <- fmt.Errorf("sqlstore: commit: %w", err)

@@ -44,6 +44,7 @@ type Store struct {
 	wg           sync.WaitGroup
 	closeMu      sync.RWMutex // held for reading while an update is handed over
 	closed       bool
+	metrics      commitMetrics
 }
 
 // Options tune a Store. The zero value is right for most uses.
@@ -86,6 +87,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		}
 		return nil, err
 	}
+	s.metrics = newCommitMetrics()
 	s.ops = make(chan *op, 4096)
 	s.quit = make(chan struct{})
 	for range opt.Committers {
