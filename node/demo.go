@@ -9,8 +9,8 @@ import (
 
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/engine"
-	"github.com/kefuhq/kefu/node/demohook"
 	"github.com/kefuhq/kefu/httpapi/edge"
+	"github.com/kefuhq/kefu/node/demohook"
 	"github.com/kefuhq/kefu/push"
 	"github.com/kefuhq/kefu/wechat"
 )

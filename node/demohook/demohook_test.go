@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/kefuhq/kefu"
-	"github.com/kefuhq/kefu/node/demohook"
 	"github.com/kefuhq/kefu/kefutest"
+	"github.com/kefuhq/kefu/node/demohook"
 	"github.com/kefuhq/kefu/push"
 	"github.com/kefuhq/kefu/wechat"
 )
