@@ -38,6 +38,9 @@ const scratchTable = `CREATE TABLE bench_messages (
     body            TEXT NOT NULL,
     search_text     TEXT NOT NULL DEFAULT '',
     created_at      BIGINT NOT NULL,
+    upstream_state   TEXT NOT NULL DEFAULT '',
+    upstream_errcode BIGINT NOT NULL DEFAULT 0,
+    upstream_error   TEXT NOT NULL DEFAULT '',
     UNIQUE (conversation_id, seq)
 );
 CREATE UNIQUE INDEX bench_messages_client_id ON bench_messages (conversation_id, client_msg_id) WHERE client_msg_id <> ''`
