@@ -117,14 +117,14 @@ type rig struct {
 	eng   *engine.Engine
 	store kefu.Store
 	bus   *bus.Local
-	clock *kefu.ManualClock
+	clock *kefutest.ManualClock
 	app   *kefu.App
 }
 
 // newRig starts a connector whose calls to WeChat time out after 10 s (a
 // loaded machine must not turn a slow answer into a retry the test's
 // clock never makes due), or callTimeout when given.
-func newRig(t *testing.T, store kefu.Store, clock *kefu.ManualClock, app *kefu.App, b *bus.Local, callTimeout ...time.Duration) *rig {
+func newRig(t *testing.T, store kefu.Store, clock *kefutest.ManualClock, app *kefu.App, b *bus.Local, callTimeout ...time.Duration) *rig {
 	t.Helper()
 	timeout := 10 * time.Second
 	if len(callTimeout) > 0 {
@@ -222,7 +222,7 @@ func (r *rig) waitStatus(t *testing.T, id int64, want kefu.UpstreamState) kefu.U
 func TestWeChatRefusalsShowAndAreNotRetried(t *testing.T) {
 	wx := newStandIn(t)
 	store := kefutest.OpenStore(t, "sqlite")
-	r := newRig(t, store, kefu.NewManualClock(time.Now()), connectedApp(t, store, wx.URL), nil)
+	r := newRig(t, store, kefutest.NewManualClock(time.Now()), connectedApp(t, store, wx.URL), nil)
 	var events []*engine.UpstreamUpdate
 	var mu sync.Mutex
 	cancel, _ := r.bus.Subscribe(engine.AppTopic(r.app.ID), func(_ []byte, v any) {
@@ -269,7 +269,7 @@ func TestBusyAndTimeoutsAreRetriedInOrderOnce(t *testing.T) {
 	wx := newStandIn(t)
 	store := kefutest.OpenStore(t, "sqlite")
 	// A short call timeout: the stand-in's stall must end in a timeout.
-	r := newRig(t, store, kefu.NewManualClock(time.Now()), connectedApp(t, store, wx.URL), nil, 2*time.Second)
+	r := newRig(t, store, kefutest.NewManualClock(time.Now()), connectedApp(t, store, wx.URL), nil, 2*time.Second)
 	c := r.customer(t, "oRETRY")
 	wx.answer(reply{code: wechat.CodeSystemBusy}, reply{stall: true})
 	m1, m2, m3 := r.send(t, c.ID, "one"), r.send(t, c.ID, "two"), r.send(t, c.ID, "three")
@@ -320,7 +320,7 @@ func TestRejectedTokenIsRefreshedOnce(t *testing.T) {
 	wx := newStandIn(t)
 	wx.rejectToken = "T1"
 	store := kefutest.OpenStore(t, "sqlite")
-	r := newRig(t, store, kefu.NewManualClock(time.Now()), connectedApp(t, store, wx.URL), nil)
+	r := newRig(t, store, kefutest.NewManualClock(time.Now()), connectedApp(t, store, wx.URL), nil)
 	c := r.customer(t, "oTOKEN")
 	m := r.send(t, c.ID, "one")
 	r.waitStatus(t, m.ID, kefu.UpstreamSent)
@@ -343,7 +343,7 @@ func TestNodesShareOneToken(t *testing.T) {
 		wx.tokenStall = 100 * time.Millisecond
 		store := kefutest.OpenStore(t, eng)
 		app := connectedApp(t, store, wx.URL)
-		clock := kefu.NewManualClock(time.Now())
+		clock := kefutest.NewManualClock(time.Now())
 		shared := bus.NewLocal() // as NATS is between nodes
 		n1, n2 := newRig(t, store, clock, app, shared), newRig(t, store, clock, app, shared)
 		var msgs []*kefu.Message
@@ -387,7 +387,7 @@ func TestNodesShareOneToken(t *testing.T) {
 func TestAgentsSpendTheReplyQuota(t *testing.T) {
 	wx := newStandIn(t)
 	store := kefutest.OpenStore(t, "sqlite")
-	r := newRig(t, store, kefu.NewManualClock(time.Now()), connectedApp(t, store, wx.URL), nil)
+	r := newRig(t, store, kefutest.NewManualClock(time.Now()), connectedApp(t, store, wx.URL), nil)
 	ctx := context.Background()
 	agent := &kefu.Agent{Login: "ann", Name: "Ann", Role: kefu.RoleAgent, MaxSessions: 5, Status: kefu.StatusOnline,
 		Apps: []string{r.app.ID}, CreatedAt: time.Now()}
@@ -423,7 +423,7 @@ func TestAgentsSpendTheReplyQuota(t *testing.T) {
 func TestOnlyWeChatUsersGoUpstream(t *testing.T) {
 	wx := newStandIn(t)
 	store := kefutest.OpenStore(t, "sqlite")
-	r := newRig(t, store, kefu.NewManualClock(time.Now()), connectedApp(t, store, wx.URL), nil)
+	r := newRig(t, store, kefutest.NewManualClock(time.Now()), connectedApp(t, store, wx.URL), nil)
 	ctx := context.Background()
 	if _, _, err := r.eng.Identify(ctx, engine.IdentifyRequest{AppID: r.app.ID, Channel: kefu.ChannelMiniProgram, ExternalID: "simulated-user"}); kefu.ErrorCode(err) != kefu.EINVALID {
 		t.Errorf("a simulated mini program user of a connected app: %v, want refused", err)

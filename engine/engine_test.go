@@ -23,7 +23,7 @@ type fixture struct {
 	t      *testing.T
 	ctx    context.Context
 	store  kefu.Store
-	clock  *kefu.ManualClock
+	clock  *kefutest.ManualClock
 	bus    *bus.Local
 	eng    *engine.Engine
 	app    *kefu.App
@@ -65,7 +65,7 @@ func (l *eventLog) messages() []*kefu.Message {
 
 func newFixture(t *testing.T, engineName string, pushURL string) *fixture {
 	t.Helper()
-	f := &fixture{t: t, ctx: context.Background(), store: kefutest.OpenStore(t, engineName), clock: kefu.NewManualClock(t0),
+	f := &fixture{t: t, ctx: context.Background(), store: kefutest.OpenStore(t, engineName), clock: kefutest.NewManualClock(t0),
 		bus: bus.NewLocal(), events: &eventLog{}}
 	f.eng = engine.New(f.store, f.bus, f.clock, richtext.New(), nil, engine.Config{})
 	f.app = &kefu.App{ID: "wx1234567890abcdef", OriginalID: "gh_abcdef123456", Name: "Shop", Secret: "0123456789abcdef0123456789abcdef",

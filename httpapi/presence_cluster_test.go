@@ -114,7 +114,7 @@ func TestPresenceOfCrashedNode(t *testing.T) {
 type presenceCluster struct {
 	a, b         *kefutest.Server
 	linkA, linkB *linkBus
-	clock        *kefu.ManualClock
+	clock        *kefutest.ManualClock
 }
 
 // servingOn makes agent alice (of a new app) work on node: signed in,
@@ -163,7 +163,7 @@ func forEachCluster(t *testing.T, test func(t *testing.T, c *presenceCluster)) {
 }
 
 func newPresenceCluster(t *testing.T, engine string, dial func() bus.Bus) *presenceCluster {
-	c := &presenceCluster{clock: kefu.NewManualClock(time.Now().UTC().Truncate(time.Millisecond))}
+	c := &presenceCluster{clock: kefutest.NewManualClock(time.Now().UTC().Truncate(time.Millisecond))}
 	c.linkA, c.linkB = &linkBus{Bus: dial()}, &linkBus{Bus: dial()}
 	c.a = kefutest.NewServer(t, kefutest.Options{Engine: engine, Bus: c.linkA, Clock: c.clock, PresenceGrace: clusterGrace})
 	c.b = kefutest.NewServer(t, kefutest.Options{Engine: engine, DSN: c.a.DSN, Bus: c.linkB, Clock: c.clock, PresenceGrace: clusterGrace})

@@ -28,7 +28,7 @@ type Options struct {
 	// Bus, when set, is the node's bus (tests give several nodes one);
 	// the node does not close it.
 	Bus   bus.Bus
-	Clock *kefu.ManualClock
+	Clock *ManualClock
 	// PresenceGrace is how long an agent may be without a workspace before
 	// being set offline (default: the server's 60 s).
 	PresenceGrace time.Duration
@@ -44,7 +44,7 @@ type Server struct {
 	*node.Node
 	URL   string
 	DSN   string
-	Clock *kefu.ManualClock
+	Clock *ManualClock
 	t     testing.TB
 }
 
@@ -61,7 +61,7 @@ func NewServer(t testing.TB, o Options) *Server {
 		o.Addr = "127.0.0.1:0"
 	}
 	if o.Clock == nil {
-		o.Clock = kefu.NewManualClock(time.Now().UTC().Truncate(time.Millisecond))
+		o.Clock = NewManualClock(time.Now().UTC().Truncate(time.Millisecond))
 	}
 	if o.PushDeadline == 0 {
 		o.PushDeadline = 2 * time.Second

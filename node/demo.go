@@ -9,8 +9,8 @@ import (
 
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/engine"
-	"github.com/kefuhq/kefu/examples/devhook"
 	"github.com/kefuhq/kefu/httpapi/edge"
+	"github.com/kefuhq/kefu/node/demohook"
 	"github.com/kefuhq/kefu/push"
 	"github.com/kefuhq/kefu/wechat"
 )
@@ -23,7 +23,7 @@ const DemoComponentPath = "/components/product-picker"
 
 // Demo is what a first start creates so Kefu can be tried at once: a demo
 // mini program whose push URL is the built-in demo developer hook (the
-// examples/devhook server: it answers through /cgi-bin and transfers to a
+// node/demohook: it answers through /cgi-bin and transfers to a
 // human when asked), the example assistant component (a product picker), and
 // an admin account that auto-accepts, like agents created later (the workspace
 // tells a newcomer that going online brings sessions to them).
@@ -125,7 +125,7 @@ func (d *Demo) serveHook(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		d.hook = devhook.New(devhook.Config{Endpoint: ep, Log: d.node.cfg.Log.With("part", "demohook"),
+		d.hook = demohook.New(demohook.Config{Endpoint: ep, Log: d.node.cfg.Log.With("part", "demohook"),
 			Client: wechat.NewClient(app.ID, app.Secret, wechat.WithBaseURL(d.node.cfg.PublicURL))})
 		d.key = key
 	}

@@ -164,6 +164,7 @@ func (n *Node) open(ctx context.Context) error {
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics.MustRegister(n.Pusher.Collectors()...)
+	metrics.MustRegister(n.Store.Collectors()...)
 	n.HTTP = httpapi.New(httpapi.Deps{Engine: n.Engine, Reader: n.Store, Bus: n.Bus, Log: cfg.Log.With("part", "http"), Key: key,
 		Ready: n.Store.Ping, Web: web.FS(), Metrics: metrics, Config: hcfg})
 	if cfg.Demo {

@@ -265,7 +265,7 @@ func (t *txn) SaveTeam(ctx context.Context, team *kefu.Team) error {
 // no agent could ever take them once it is gone.
 func (t *txn) DeleteTeam(ctx context.Context, id int64) error {
 	var open int
-	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM conversations WHERE team_id = ? AND state IN ('queued', 'active')`, id).Scan(&open); err != nil {
+	if err := t.conversationsTable(ctx).queryRow(ctx, `SELECT COUNT(*) FROM conversations WHERE team_id = ? AND state IN ('queued', 'active')`, id).Scan(&open); err != nil {
 		return fmt.Errorf("sqlstore: delete team: %w", err)
 	}
 	if open > 0 {

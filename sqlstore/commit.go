@@ -100,20 +100,13 @@ var errIsolate = errors.New("sqlstore: an op failed: run the batch with savepoin
 // failing updates costs no more than before. A batch that the database
 // reports deadlocked or unserialisable is retried whole.
 func (s *Store) runBatch(batch []*op, isolate bool) (failed bool) {
-	var errs []error
-	var err error
-	for attempt := 0; attempt < 8; attempt++ {
-		errs, err = s.tryBatch(batch, isolate)
-		if err == errIsolate {
-			isolate, failed = true, true
-			attempt--
-			continue
-		}
-		if err == nil || !retryable(err) {
-			break
-		}
-		time.Sleep(time.Duration(attempt+1) * time.Millisecond)
+	start := time.Now()
+	errs, err := s.tryBatchRetrying(batch, isolate)
+	if err == errIsolate {
+		failed = true
+		errs, err = s.tryBatchRetrying(batch, true) // never errIsolate: each op's saves are written in its savepoint
 	}
+	s.metrics.observe(len(batch), time.Since(start))
 	for i, o := range batch {
 		if err != nil {
 			o.done <- fmt.Errorf("sqlstore: commit: %w", err)
@@ -133,6 +126,21 @@ func (s *Store) runBatch(batch []*op, isolate bool) (failed bool) {
 		s.restartWAL()
 	}
 	return failed
+}
+
+// maxAttempts bounds the tries of a batch that keeps deadlocking.
+const maxAttempts = 8
+
+// tryBatchRetrying runs tryBatch, and again after a deadlock or a
+// serialisation failure, at most maxAttempts times in all.
+func (s *Store) tryBatchRetrying(batch []*op, isolate bool) ([]error, error) {
+	for attempt := 1; ; attempt++ {
+		errs, err := s.tryBatch(batch, isolate)
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			return errs, err
+		}
+		time.Sleep(time.Duration(attempt) * time.Millisecond) // let the other transaction finish
+	}
 }
 
 // tryBatch runs the batch's ops in one transaction and commits. With
@@ -221,7 +229,7 @@ func (s *Store) tryBatch(batch []*op, isolate bool) ([]error, error) {
 // writeHeld writes the held conversation saves and returns the error of
 // this or an earlier flush.
 func (t *txn) writeHeld(ctx context.Context) error {
-	t.flushHeld(ctx, "")
+	t.flushHeld(ctx)
 	return t.heldErr
 }
 

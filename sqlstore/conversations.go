@@ -45,7 +45,7 @@ func cardJSON(c *kefu.MessageCard) string {
 
 // Conversation reads a conversation by id.
 func (r *reader) Conversation(ctx context.Context, id int64) (*kefu.Conversation, error) {
-	c, err := scanConversation(r.queryRow(ctx, `SELECT `+conversationColumns+` FROM conversations c WHERE c.id = ?`, id))
+	c, err := scanConversation(r.conversationsTable(ctx).queryRow(ctx, `SELECT `+conversationColumns+` FROM conversations c WHERE c.id = ?`, id))
 	if err != nil {
 		return nil, notFound(err, "read conversation")
 	}
@@ -58,7 +58,9 @@ func (t *txn) LockConversation(ctx context.Context, id int64) (*kefu.Conversatio
 	if c := t.heldConversation(id); c != nil {
 		return c, nil // locked already, and saved since: the save is what it is now
 	}
-	c, err := scanConversation(t.queryRowNow(ctx, `SELECT `+conversationColumns+` FROM conversations c WHERE c.id = ?`+t.lock, id))
+	// Not through conversationsTable: a conversation that is not held
+	// cannot have changed in the held saves, so there is nothing to write.
+	c, err := scanConversation(t.queryRow(ctx, `SELECT `+conversationColumns+` FROM conversations c WHERE c.id = ?`+t.lock, id))
 	if err != nil {
 		return nil, notFound(err, "lock conversation")
 	}
@@ -82,7 +84,7 @@ func indexedOf(c *kefu.Conversation) convIndexed {
 
 // ConversationByCustomer reads the conversation of a customer.
 func (r *reader) ConversationByCustomer(ctx context.Context, customerID int64) (*kefu.Conversation, error) {
-	c, err := scanConversation(r.queryRow(ctx, `SELECT `+conversationColumns+` FROM conversations c WHERE c.customer_id = ?`, customerID))
+	c, err := scanConversation(r.conversationsTable(ctx).queryRow(ctx, `SELECT `+conversationColumns+` FROM conversations c WHERE c.customer_id = ?`, customerID))
 	if err != nil {
 		return nil, notFound(err, "read conversation")
 	}
@@ -91,7 +93,7 @@ func (r *reader) ConversationByCustomer(ctx context.Context, customerID int64) (
 
 // CreateConversation stores a new conversation and sets its ID.
 func (t *txn) CreateConversation(ctx context.Context, c *kefu.Conversation) error {
-	err := t.queryRow(ctx, `INSERT INTO conversations (app_id, customer_id, state, agent_id, team_id, session_id, last_seq,
+	err := t.conversationsTable(ctx).queryRow(ctx, `INSERT INTO conversations (app_id, customer_id, state, agent_id, team_id, session_id, last_seq,
 		session_from, card, queued_at, assigned_at, last_activity_at, last_user_at, quota_remaining, quota_until,
 		customer_delivered_seq, customer_read_seq, agent_read_seq, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -221,13 +223,13 @@ func (r *reader) Queue(ctx context.Context, f kefu.QueueFilter) ([]*kefu.Convers
 	if f.Limit > 0 {
 		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
 	}
-	return collect(ctx, r, "list queue", scanConversation, q, args...)
+	return collect(ctx, r.conversationsTable(ctx), "list queue", scanConversation, q, args...)
 }
 
 // QueuePosition counts the conversations ahead of c in its app's and team's queue.
 func (r *reader) QueuePosition(ctx context.Context, c *kefu.Conversation) (int, error) {
 	var n int
-	err := r.queryRow(ctx, `SELECT COUNT(*) FROM conversations WHERE state = 'queued' AND app_id = ? AND team_id = ?
+	err := r.conversationsTable(ctx).queryRow(ctx, `SELECT COUNT(*) FROM conversations WHERE state = 'queued' AND app_id = ? AND team_id = ?
 		AND (queued_at < ? OR (queued_at = ? AND id < ?))`,
 		c.AppID, c.TeamID, ms(c.QueuedAt), ms(c.QueuedAt), c.ID).Scan(&n)
 	if err != nil {
@@ -305,7 +307,7 @@ func (r *reader) Conversations(ctx context.Context, f kefu.ConversationFilter) (
 		limit = 50
 	}
 	q += fmt.Sprintf(` ORDER BY c.updated_at DESC, c.id DESC LIMIT %d`, limit)
-	return collect(ctx, r, "search conversations", scanConversation, q, args...)
+	return collect(ctx, r.conversationsTable(ctx), "search conversations", scanConversation, q, args...)
 }
 
 func escapeLike(s string) string {
@@ -314,7 +316,7 @@ func escapeLike(s string) string {
 
 // ExpiredConversations lists queued or active conversations idle since before cutoff.
 func (r *reader) ExpiredConversations(ctx context.Context, cutoff time.Time, limit int) ([]int64, error) {
-	return collect(ctx, r, "list expired conversations", func(s scanner) (int64, error) {
+	return collect(ctx, r.conversationsTable(ctx), "list expired conversations", func(s scanner) (int64, error) {
 		var id int64
 		return id, s.Scan(&id)
 	}, fmt.Sprintf(`SELECT id FROM conversations WHERE state IN ('queued', 'active') AND last_activity_at <= ? ORDER BY id LIMIT %d`, limit), ms(cutoff))
@@ -322,6 +324,6 @@ func (r *reader) ExpiredConversations(ctx context.Context, cutoff time.Time, lim
 
 // AgentConversations lists the conversations an agent is serving now.
 func (r *reader) AgentConversations(ctx context.Context, agentID int64) ([]*kefu.Conversation, error) {
-	return collect(ctx, r, "list agent conversations", scanConversation,
+	return collect(ctx, r.conversationsTable(ctx), "list agent conversations", scanConversation,
 		`SELECT `+conversationColumns+` FROM conversations c WHERE c.agent_id = ? AND c.state = 'active' ORDER BY c.assigned_at, c.id`, agentID)
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/kefuhq/kefu"
 )
@@ -24,9 +23,11 @@ import (
 // batch once, and a conversation locked again after a save is answered
 // from the held copy without reading it.
 //
-// Only statements that name the conversations table can read a held save:
-// those write the held saves first (flushHeld); a message's insert, a push
-// job's, the push log's run with them still held.
+// Only statements on the conversations table can read a held save: their
+// call sites say so (reader.conversationsTable), which writes the held saves
+// first; a message's insert, a push job's, the push log's run with them
+// still held. TestConversationStatementsWriteHeldSaves holds the call sites
+// to it.
 
 // hold keeps a copy of c as the conversation's latest save.
 func (t *txn) hold(c *kefu.Conversation) {
@@ -53,13 +54,12 @@ func copyConversation(c *kefu.Conversation) *kefu.Conversation {
 	return &cp
 }
 
-// flushHeld writes the held saves before query, if query may read them (it
-// names the conversations table; "" for the commit and a savepoint's
-// release). A failure is kept (heldErr) and fails the op or the batch when
-// it ends (see tryBatch): the statement that needed the flush cannot return
-// it.
-func (t *txn) flushHeld(ctx context.Context, query string) {
-	if len(t.held) == 0 || t.heldErr != nil || query != "" && !strings.Contains(query, "conversations") {
+// flushHeld writes the held saves: before a statement on the conversations
+// table, before an op's savepoint is released, and before the commit. A
+// failure is kept (heldErr) and fails the op or the batch when it ends (see
+// tryBatch): the statement that needed the flush cannot return it.
+func (t *txn) flushHeld(ctx context.Context) {
+	if len(t.held) == 0 || t.heldErr != nil {
 		return
 	}
 	held := slices.Collect(maps.Values(t.held))

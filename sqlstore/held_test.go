@@ -130,6 +130,40 @@ func TestHeldSavesInOneBatch(t *testing.T) {
 			}
 		})
 
+		t.Run("every read of conversations inside the batch sees the saves before it", func(t *testing.T) {
+			var byID, byCustomer string
+			errs := oneBatch(t, s,
+				sendText(convs[2].ID, "m", func(c *kefu.Conversation) { c.SessionFrom = "seen by customer" }),
+				func(tx kefu.Tx) error {
+					// Each read comes first in its own batch: the first read
+					// writes the held saves, for every read after it.
+					c, err := tx.ConversationByCustomer(ctx, convs[2].CustomerID)
+					if err != nil {
+						return err
+					}
+					byCustomer = c.SessionFrom
+					return nil
+				})
+			if errors.Join(errs...) != nil {
+				t.Fatal(errs)
+			}
+			errs = oneBatch(t, s,
+				sendText(convs[2].ID, "m", func(c *kefu.Conversation) { c.SessionFrom = "seen by id" }),
+				func(tx kefu.Tx) error {
+					c, err := tx.Conversation(ctx, convs[2].ID)
+					if err == nil {
+						byID = c.SessionFrom
+					}
+					return err
+				})
+			if errors.Join(errs...) != nil {
+				t.Fatal(errs)
+			}
+			if byCustomer != "seen by customer" || byID != "seen by id" {
+				t.Errorf("reads in the batch saw session_from %q (by customer) and %q (by id), want the saves before them", byCustomer, byID)
+			}
+		})
+
 		t.Run("a failed op's saves are undone, the others' kept", func(t *testing.T) {
 			boom := errors.New("boom")
 			before, _ := s.Conversation(ctx, convs[1].ID)

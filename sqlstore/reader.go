@@ -27,9 +27,19 @@ type reader struct {
 	stmts *stmtCache
 	tx    *sql.Tx
 	// flush, inside a batch's transaction, writes the conversation saves
-	// held back so far (see held.go) before a statement that might read
-	// them.
-	flush func(ctx context.Context, query string)
+	// held back so far (see held.go).
+	flush func(ctx context.Context)
+}
+
+// conversationsTable writes the conversation saves held back in this batch
+// (held.go) and returns r. Every statement that reads or writes the
+// conversations table runs through it, so that it sees them; the others (a
+// message's insert, a push job's) run with the saves still held.
+func (r *reader) conversationsTable(ctx context.Context) *reader {
+	if r.flush != nil {
+		r.flush(ctx)
+	}
+	return r
 }
 
 // stmtContext is the context a statement runs under. Inside a batch the
@@ -62,9 +72,6 @@ func (r *reader) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (r *reader) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if r.flush != nil {
-		r.flush(ctx, query)
-	}
 	ctx = r.stmtContext(ctx)
 	if s := r.stmt(ctx, query); s != nil {
 		return s.ExecContext(ctx, args...)
@@ -73,9 +80,6 @@ func (r *reader) exec(ctx context.Context, query string, args ...any) (sql.Resul
 }
 
 func (r *reader) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if r.flush != nil {
-		r.flush(ctx, query)
-	}
 	ctx = r.stmtContext(ctx)
 	if s := r.stmt(ctx, query); s != nil {
 		return s.QueryContext(ctx, args...)
@@ -84,15 +88,6 @@ func (r *reader) query(ctx context.Context, query string, args ...any) (*sql.Row
 }
 
 func (r *reader) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if r.flush != nil {
-		r.flush(ctx, query)
-	}
-	return r.queryRowNow(ctx, query, args...)
-}
-
-// queryRowNow runs a query without writing the held conversation saves
-// first: for locking a conversation that is not held.
-func (r *reader) queryRowNow(ctx context.Context, query string, args ...any) *sql.Row {
 	ctx = r.stmtContext(ctx)
 	if s := r.stmt(ctx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)

@@ -39,7 +39,7 @@ AppSecret; the --upstream-* flags are what you set on WeChat's console
 `
 
 // appCommand manages apps straight in the store (the server may be running).
-func appCommand(args []string, stdout, stderr io.Writer) int {
+func appCommand(args []string, env lookupEnv, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, appUsage)
 		return 2
@@ -75,9 +75,14 @@ func appCommand(args []string, stdout, stderr io.Writer) int {
 	upKey := fs.String("upstream-aes-key", "", "the EncodingAESKey set on WeChat's console (\"generate\" makes one)")
 	upMode := fs.String("upstream-mode", "safe", "the console's encryption mode: plaintext, compatible or safe")
 	upFormat := fs.String("upstream-format", "json", "the console's data format: xml or json")
-	publicURL := fs.String("public-url", env("KEFU_PUBLIC_URL", ""), "Kefu's public https URL, to print the push URL of a connected app (env KEFU_PUBLIC_URL)")
+	publicURL := fs.String("public-url", "", "Kefu's public https URL, to print the push URL of a connected app")
+	vars := settingsFromEnv(fs, "KEFU_", "data", "db", "public-url") // the settings shared with kefu serve
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
+	}
+	if err := vars.apply(fs, env); err != nil {
+		fmt.Fprintf(stderr, "kefu app: %v\n", err)
+		return 2
 	}
 	ctx := context.Background()
 	dsn := sf.db

@@ -27,7 +27,7 @@ Flags:
 `
 
 // benchCommand runs `kefu bench`. Scenario names and flags may be mixed.
-func benchCommand(args []string, stdout, stderr io.Writer) int {
+func benchCommand(args []string, env lookupEnv, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == bench.HelperCommand {
 		return bench.RunHelper(args[1:], stdout, stderr)
 	}
@@ -35,7 +35,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() { fmt.Fprint(fs.Output(), benchUsage); fs.PrintDefaults() }
 	var cfg bench.Config
 	fs.BoolVar(&cfg.Quick, "quick", false, "a smoke run of about a minute")
-	fs.StringVar(&cfg.PostgresDSN, "db", env("KEFU_BENCH_DB", ""), "PostgreSQL DSN: also run ingest on PostgreSQL, in a scratch schema (env KEFU_BENCH_DB)")
+	fs.StringVar(&cfg.PostgresDSN, "db", "", "PostgreSQL DSN: also run ingest on PostgreSQL, in a scratch schema")
 	jsonPath := fs.String("json", "", "write the results as JSON to this file")
 	fs.StringVar(&cfg.OutDir, "out", "", "keep the servers' logs (and profiles) in this directory")
 	fs.BoolVar(&cfg.Pprof, "pprof", false, "CPU-profile the server during each measured phase, into --out")
@@ -45,6 +45,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Conns, "conns", 0, "conns: idle connections (default 15000)")
 	fs.IntVar(&cfg.AgentsPerApp, "agents-per-app", 0, "e2e and crowd: agents serving each mini program (default 10)")
 	fs.IntVar(&cfg.MaxCrowd, "max-crowd", 0, "crowd: stop searching at this many customers (default 14000)")
+	vars := settingsFromEnv(fs, "KEFU_BENCH_", "db")
 	for len(args) > 0 {
 		if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 			return code
@@ -54,6 +55,10 @@ func benchCommand(args []string, stdout, stderr io.Writer) int {
 			cfg.Scenarios = append(cfg.Scenarios, args[0])
 			args = args[1:]
 		}
+	}
+	if err := vars.apply(fs, env); err != nil {
+		fmt.Fprintf(stderr, "kefu bench: %v\n", err)
+		return 2
 	}
 	if cfg.Pprof && cfg.OutDir == "" {
 		fmt.Fprintln(stderr, "kefu bench: --pprof needs --out, where the profiles go")

@@ -2,43 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/kefuhq/kefu/node"
 )
-
-// env returns the value of a KEFU_* variable, or def.
-func env(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
-}
-
-func envBool(name string, def bool) bool {
-	v, err := strconv.ParseBool(env(name, strconv.FormatBool(def)))
-	if err != nil {
-		return def
-	}
-	return v
-}
-
-func envDuration(name string, def time.Duration) time.Duration {
-	v, err := time.ParseDuration(env(name, def.String()))
-	if err != nil {
-		return def
-	}
-	return v
-}
 
 // storeFlags are the flags that say where the data is, shared by every
 // command that opens the store.
@@ -47,64 +23,29 @@ type storeFlags struct {
 }
 
 func (s *storeFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&s.data, "data", env("KEFU_DATA", "kefu-data"), "directory of the SQLite database (env KEFU_DATA)")
-	fs.StringVar(&s.db, "db", env("KEFU_DB", ""), "PostgreSQL DSN, used instead of SQLite (env KEFU_DB)")
+	fs.StringVar(&s.data, "data", "kefu-data", "directory of the SQLite database")
+	fs.StringVar(&s.db, "db", "", "PostgreSQL DSN, used instead of SQLite")
 }
 
-func serveCommand(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("kefu serve", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "%s\nFlags of serve (each also read from the KEFU_* variable it names):\n", usage)
-		fs.PrintDefaults()
+// logFormat is --log-format: text or json.
+type logFormat string
+
+func (f *logFormat) String() string { return string(*f) }
+
+func (f *logFormat) Set(v string) error {
+	if v != "text" && v != "json" {
+		return errors.New("must be text or json")
 	}
-	var sf storeFlags
-	sf.register(fs)
-	addr := fs.String("addr", env("KEFU_ADDR", "127.0.0.1:8080"), "address to listen on (env KEFU_ADDR)")
-	public := fs.String("public-url", env("KEFU_PUBLIC_URL", ""), "URL browsers and developers reach Kefu at (env KEFU_PUBLIC_URL; default http://ADDR)")
-	natsURL := fs.String("nats", env("KEFU_NATS", ""), "NATS URL to share live events with other nodes (env KEFU_NATS)")
-	demo := fs.Bool("demo", envBool("KEFU_DEMO", true), "on first start, create a demo mini program with the built-in demo hook, and an admin (env KEFU_DEMO)")
-	timeout := fs.Duration("session-timeout", envDuration("KEFU_SESSION_TIMEOUT", 30*time.Minute), "WeChat's session timeout rule (env KEFU_SESSION_TIMEOUT)")
-	pushDeadline := fs.Duration("push-deadline", envDuration("KEFU_PUSH_DEADLINE", 5*time.Second), "time a developer has to answer a push (env KEFU_PUSH_DEADLINE)")
-	pushRetry := fs.Duration("push-retry-delay", envDuration("KEFU_PUSH_RETRY_DELAY", time.Second), "pause before a push is tried again (env KEFU_PUSH_RETRY_DELAY)")
-	presence := fs.Duration("presence-grace", envDuration("KEFU_PRESENCE_GRACE", time.Minute), "how long an agent may be without a workspace connection before going offline (env KEFU_PRESENCE_GRACE)")
-	secure := fs.Bool("secure-cookies", envBool("KEFU_SECURE_COOKIES", false), "mark cookies Secure; set when served over HTTPS (env KEFU_SECURE_COOKIES)")
-	tlsCert := fs.String("tls-cert", env("KEFU_TLS_CERT", ""), "PEM certificate (chain) to serve HTTPS with; WeChat pushes only to https URLs (env KEFU_TLS_CERT)")
-	tlsKey := fs.String("tls-key", env("KEFU_TLS_KEY", ""), "PEM private key of --tls-cert (env KEFU_TLS_KEY)")
-	logFormat := fs.String("log-format", env("KEFU_LOG_FORMAT", "text"), "log format: text or json (env KEFU_LOG_FORMAT)")
-	logLevel := fs.String("log-level", env("KEFU_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env KEFU_LOG_LEVEL)")
-	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+	*f = logFormat(v)
+	return nil
+}
+
+func serveCommand(args []string, env lookupEnv, stdout, stderr io.Writer) int {
+	cfg, code, ok := serveConfig(args, env, stdout, stderr)
+	if !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		return usageError(fs, fmt.Errorf("unexpected argument %q", fs.Arg(0)), stderr)
-	}
-	if (*tlsCert == "") != (*tlsKey == "") {
-		fmt.Fprintf(stderr, "kefu serve: --tls-cert and --tls-key go together\n")
-		return 2
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		fmt.Fprintf(stderr, "kefu serve: --log-level: %v\n", err)
-		return 2
-	}
-	var h slog.Handler
-	switch *logFormat {
-	case "json":
-		h = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
-	case "text":
-		h = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
-	default:
-		fmt.Fprintf(stderr, "kefu serve: --log-format must be text or json\n")
-		return 2
-	}
-	log := slog.New(h)
-	cfg := node.Config{Addr: *addr, DataDir: sf.data, DB: sf.db, NATS: *natsURL, PublicURL: strings.TrimRight(*public, "/"),
-		Demo: *demo, Log: log, TLSCert: *tlsCert, TLSKey: *tlsKey}
-	cfg.Engine.SessionTimeout = *timeout
-	cfg.Push.Deadline, cfg.Push.RetryDelay = *pushDeadline, *pushRetry
-	cfg.HTTP.SecureCookies = *secure || *tlsCert != ""
-	cfg.HTTP.PresenceGrace = *presence
-
+	log := cfg.Log
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	n, err := node.Open(ctx, cfg)
@@ -113,7 +54,8 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	n.Start()
-	servePprof(env("KEFU_PPROF", ""), log) // off unless set; for kefu bench --pprof
+	pprofAddr, _ := env("KEFU_PPROF")
+	servePprof(pprofAddr, log) // off unless set; for kefu bench --pprof
 	printWelcome(stdout, n)
 	log.Info("kefu is serving", "url", n.URL(), "store", n.Store.Engine())
 	<-ctx.Done()
@@ -145,4 +87,73 @@ func printWelcome(w io.Writer, n *node.Node) {
 		}
 	}
 	fmt.Fprintln(w)
+}
+
+// serveSettings are the flags of kefu serve, once parsed.
+type serveSettings struct {
+	store                                      storeFlags
+	addr, public, nats, tlsCert, tlsKey        string
+	demo, secure                               bool
+	timeout, pushDeadline, pushRetry, presence time.Duration
+	format                                     logFormat
+	level                                      slog.Level
+}
+
+// serveFlagSet defines the flags of kefu serve, each also read from its
+// KEFU_* variable (vars).
+func serveFlagSet() (fs *flag.FlagSet, s *serveSettings, vars envSettings) {
+	fs = flag.NewFlagSet("kefu serve", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "%s\nFlags of serve (each also read from the KEFU_* variable it names; a flag wins over its variable):\n", usage)
+		fs.PrintDefaults()
+	}
+	s = &serveSettings{format: "text", level: slog.LevelInfo}
+	s.store.register(fs)
+	fs.StringVar(&s.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&s.public, "public-url", "", "URL browsers and developers reach Kefu at (default http://ADDR)")
+	fs.StringVar(&s.nats, "nats", "", "NATS URL to share live events with other nodes")
+	fs.BoolVar(&s.demo, "demo", true, "on first start, create a demo mini program with the built-in demo hook, and an admin")
+	fs.DurationVar(&s.timeout, "session-timeout", 30*time.Minute, "WeChat's session timeout rule")
+	fs.DurationVar(&s.pushDeadline, "push-deadline", 5*time.Second, "time a developer has to answer a push")
+	fs.DurationVar(&s.pushRetry, "push-retry-delay", time.Second, "pause before a push is tried again")
+	fs.DurationVar(&s.presence, "presence-grace", time.Minute, "how long an agent may be without a workspace connection before going offline")
+	fs.BoolVar(&s.secure, "secure-cookies", false, "mark cookies Secure; set when served over HTTPS")
+	fs.StringVar(&s.tlsCert, "tls-cert", "", "PEM certificate (chain) to serve HTTPS with; WeChat pushes only to https URLs")
+	fs.StringVar(&s.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
+	fs.Var(&s.format, "log-format", "log format: text or json")
+	fs.TextVar(&s.level, "log-level", s.level, "log level: debug, info, warn, error")
+	return fs, s, settingsFromEnv(fs, "KEFU_")
+}
+
+// serveConfig reads the settings of kefu serve from its flags and, for each
+// flag not given, from its KEFU_* variable. When ok is false the command is
+// over and code is its exit code (0 after -h, 2 after a mistake).
+func serveConfig(args []string, env lookupEnv, stdout, stderr io.Writer) (cfg node.Config, code int, ok bool) {
+	fs, s, vars := serveFlagSet()
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return cfg, code, false
+	}
+	if fs.NArg() > 0 {
+		return cfg, usageError(fs, fmt.Errorf("unexpected argument %q", fs.Arg(0)), stderr), false
+	}
+	if err := vars.apply(fs, env); err != nil {
+		fmt.Fprintf(stderr, "kefu serve: %v\n", err)
+		return cfg, 2, false
+	}
+	if (s.tlsCert == "") != (s.tlsKey == "") {
+		fmt.Fprintf(stderr, "kefu serve: --tls-cert and --tls-key go together\n")
+		return cfg, 2, false
+	}
+	opts := &slog.HandlerOptions{Level: s.level}
+	var h slog.Handler = slog.NewTextHandler(stderr, opts)
+	if s.format == "json" {
+		h = slog.NewJSONHandler(stderr, opts)
+	}
+	cfg = node.Config{Addr: s.addr, DataDir: s.store.data, DB: s.store.db, NATS: s.nats, PublicURL: strings.TrimRight(s.public, "/"),
+		Demo: s.demo, Log: slog.New(h), TLSCert: s.tlsCert, TLSKey: s.tlsKey}
+	cfg.Engine.SessionTimeout = s.timeout
+	cfg.Push.Deadline, cfg.Push.RetryDelay = s.pushDeadline, s.pushRetry
+	cfg.HTTP.SecureCookies = s.secure || s.tlsCert != ""
+	cfg.HTTP.PresenceGrace = s.presence
+	return cfg, 0, true
 }

@@ -19,7 +19,7 @@ const (
 func runWx(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code = run(append([]string{"wx"}, args...), strings.NewReader(stdin), &out, &errOut)
+	code = run(append([]string{"wx"}, args...), noEnv, strings.NewReader(stdin), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 

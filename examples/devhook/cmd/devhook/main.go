@@ -1,4 +1,5 @@
-// Command devhook runs the example developer push server on its own:
+// Command devhook runs Kefu's demo developer hook (node/demohook, a push
+// server written with the wechat package) on its own:
 //
 //	go run ./examples/devhook/cmd/devhook --kefu http://127.0.0.1:8080 \
 //	    --appid wx… --secret … --original-id gh_… --token … --aes-key … --mode safe --format json
@@ -13,7 +14,7 @@ import (
 	"net/http"
 	"os"
 
-	"github.com/kefuhq/kefu/examples/devhook"
+	"github.com/kefuhq/kefu/node/demohook"
 	"github.com/kefuhq/kefu/wechat"
 )
 
@@ -40,7 +41,7 @@ func main() {
 	if *appID == "" || *secret == "" || *token == "" {
 		fail(fmt.Errorf("--appid, --secret and --token are required"))
 	}
-	h := devhook.New(devhook.Config{
+	h := demohook.New(demohook.Config{
 		Endpoint: wechat.Endpoint{Token: *token, EncodingAESKey: *aesKey, AppID: *appID, OriginalID: *originalID, Mode: m, Format: f},
 		Client:   wechat.NewClient(*appID, *secret, wechat.WithBaseURL(*base)),
 		Log:      log,

@@ -1,4 +1,4 @@
-package devhook_test
+package demohook_test
 
 import (
 	"net/http"
@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/kefuhq/kefu"
-	"github.com/kefuhq/kefu/examples/devhook"
 	"github.com/kefuhq/kefu/kefutest"
+	"github.com/kefuhq/kefu/node/demohook"
 	"github.com/kefuhq/kefu/push"
 	"github.com/kefuhq/kefu/wechat"
 )
@@ -29,7 +29,7 @@ func TestDevHookAgainstKefu(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			hook.set(devhook.New(devhook.Config{Endpoint: ep, Client: wechat.NewClient(app.ID, app.Secret, wechat.WithBaseURL(s.URL))}))
+			hook.set(demohook.New(demohook.Config{Endpoint: ep, Client: wechat.NewClient(app.ID, app.Secret, wechat.WithBaseURL(s.URL))}))
 
 			user := s.Customer(app.ID, kefu.ChannelMiniProgram, "devhook-user")
 			user.Connect(0)

@@ -1,11 +1,12 @@
-// Package devhook is a small developer push server written with Kefu's
+// Package demohook is Kefu's built-in demo developer hook: a small push
+// server written with Kefu's
 // wechat package — the kind of server a mini program developer runs at
 // their message-push URL. It verifies every push, transfers the customer to
 // a human when they ask for one, and otherwise answers through the
 // customer-service send API (/cgi-bin/message/custom/send), asynchronously,
-// as WeChat requires. Kefu runs it as its built-in demo hook; the command in
-// cmd/devhook runs it on its own against any Kefu (or WeChat).
-package devhook
+// as WeChat requires. The node runs it for the demo mini program;
+// examples/devhook runs it on its own against any Kefu (or WeChat).
+package demohook
 
 import (
 	"context"
@@ -72,7 +73,7 @@ func (b *bot) replyLater(openID, text string) {
 		ctx, cancel := context.WithTimeout(context.Background(), b.cfg.ReplyTimeout)
 		defer cancel()
 		if err := b.cfg.Client.SendText(ctx, openID, text); err != nil {
-			b.cfg.Log.Warn("devhook: reply through the send API", "openid", openID, "err", err)
+			b.cfg.Log.Warn("demohook: reply through the send API", "openid", openID, "err", err)
 		}
 	}()
 }
