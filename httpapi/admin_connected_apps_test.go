@@ -44,7 +44,8 @@ func TestAdminConnectedApp(t *testing.T) {
 	relayKey := strings.Repeat("r", 43)
 	body := map[string]any{"appid": appID, "original_id": "gh_connected12", "name": "Real Shop", "secret": secret,
 		"connected": true, "upstream_url": "", "upstream_token": token, "upstream_aes_key": key, "upstream_mode": "safe", "upstream_format": "xml",
-		"push_url": hook.URL, "token": "relaytoken", "encoding_aes_key": relayKey, "mode": "safe", "format": "json"}
+		"push_url": hook.URL, "token": "relaytoken", "encoding_aes_key": relayKey, "mode": "safe", "format": "json",
+		"allow_private": true} // the relay hook listens on loopback
 	hook.Configure(&kefu.App{ID: appID, Push: kefu.PushConfig{URL: hook.URL, Token: "relaytoken", EncodingAESKey: relayKey, Mode: kefu.PushSafe, Format: kefu.PushJSON}})
 
 	// The domain's sentences, for what WeChat's console would refuse.
