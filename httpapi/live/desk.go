@@ -3,7 +3,6 @@ package live
 import (
 	"context"
 	"encoding/json"
-	"github.com/kefuhq/kefu/httpapi/deskapi"
 	"net/http"
 	"slices"
 	"sync"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/engine"
+	"github.com/kefuhq/kefu/httpapi/deskapi"
 	"github.com/kefuhq/kefu/httpapi/edge"
 )
 
@@ -241,9 +241,21 @@ func (ds *deskSession) onFrame(ctx context.Context, data []byte) {
 	fail := func(clientID string, err error) {
 		ds.wc.sendJSON(wsError{Type: "error", ClientMsgID: clientID, Error: edge.ErrorDetail{Code: kefu.ErrorCode(err), Message: kefu.ErrorMessage(err)}})
 	}
+	// Every answer to a send names it, so the workspace knows which of its
+	// messages failed and whether to retry it.
+	clientID := ""
+	if f.Type == "send" && f.Message != nil {
+		clientID = f.Message.ClientMsgID
+	}
 	c, err := ds.s.Read.Conversation(ctx, f.ConversationID)
+	if err != nil && kefu.ErrorCode(err) != kefu.ENOTFOUND {
+		// The store could not answer: worth retrying, unlike not_found.
+		ds.s.Log.Warn("desk websocket: read conversation", "err", err)
+		fail(clientID, kefu.Errorf(kefu.EUNAVAILABLE, "the conversation cannot be read now; try again"))
+		return
+	}
 	if err != nil || !a.Serves(c.AppID, c.TeamID) {
-		fail("", kefu.Errorf(kefu.ENOTFOUND, "no such conversation"))
+		fail(clientID, kefu.Errorf(kefu.ENOTFOUND, "no such conversation"))
 		return
 	}
 	switch f.Type {
@@ -262,10 +274,10 @@ func (ds *deskSession) onFrame(ctx context.Context, data []byte) {
 		}
 		m, err := ds.s.deskAPI.AgentSend(ctx, a, c.ID, "desk", f.Message.ToMessage())
 		if err != nil {
-			fail(f.Message.ClientMsgID, err)
+			fail(clientID, err)
 			return
 		}
-		ds.wc.sendJSON(deskSentFrame{Type: "sent", ClientMsgID: f.Message.ClientMsgID, Message: m})
+		ds.wc.sendJSON(deskSentFrame{Type: "sent", ClientMsgID: clientID, Message: m})
 	default:
 		fail("", kefu.Errorf(kefu.EINVALID, "unknown frame type %s", jsonQuote(f.Type)))
 	}
