@@ -101,7 +101,7 @@ func (h *deskHub) set(ds *deskSession, topics []string, first bool) (changed boo
 		// publish on it is not sent here; the workspace, told to reload
 		// once this returns, would miss it. If the server is unreachable
 		// the subscription still stands, and starts when it is back.
-		if err := bus.Flush(h.bus); err != nil {
+		if err := h.bus.Flush(); err != nil {
 			ds.s.Log.Warn("desk websocket: confirm subscriptions", "err", err)
 		}
 	}
