@@ -55,7 +55,8 @@ type deskSession struct {
 	// it and will read the store after everything seen so far.
 	refreshMu      sync.Mutex
 	refreshPending atomic.Bool
-	appAdded       atomic.Bool // an app was added since the last refresh (admins listen to every app)
+	appAdded       atomic.Bool  // an app was added since the last refresh (admins listen to every app)
+	joinedGen      atomic.Int64 // the hub's sweep count when it last joined a topic
 }
 
 func (ds *deskSession) run() {
@@ -114,10 +115,18 @@ func (ds *deskSession) hello(a *kefu.Agent) {
 // message and conversation the event carries; the bytes are forwarded
 // unchanged.
 type deskEventHead struct {
-	Type   string      `json:"type"`
-	AppID  string      `json:"appid"`
-	TeamID int64       `json:"team_id"`
-	Agent  *kefu.Agent `json:"agent"`
+	Type           string           `json:"type"`
+	AppID          string           `json:"appid"`
+	ConversationID int64            `json:"conversation_id"`
+	TeamID         int64            `json:"team_id"`
+	Agent          *kefu.Agent      `json:"agent"`
+	Message        *deskMessageHead `json:"message"`
+}
+
+// deskMessageHead is what the hub reads of a message event's message: its
+// seq, to tell what it delivered (see deskResume).
+type deskMessageHead struct {
+	Seq int64 `json:"seq"`
 }
 
 // onEvent forwards an engine event (data, whose head is ev) if the agent
