@@ -245,27 +245,33 @@ func (h *deskHub) catchUp(ctx context.Context, c *kefu.Conversation, first bool,
 		after = m.upTo
 	}
 	r.mu.Unlock()
-	msgs, err := h.s.Read.Messages(ctx, c.ID, after, c.LastSeq, 0)
-	if err != nil {
-		h.s.Log.Warn("desk hub: read missed messages", "conversation", c.ID, "err", err)
-		return
-	}
-	for _, msg := range msgs {
-		r.mu.Lock()
-		m := r.marks[c.ID]
-		if m == nil {
-			m = &deskMark{app: c.AppID, upTo: after}
-			r.marks[c.ID] = m
+	for from := after; from < c.LastSeq; {
+		msgs, err := h.s.Read.Messages(ctx, c.ID, from, c.LastSeq, 0)
+		if err != nil {
+			h.s.Log.Warn("desk hub: read missed messages", "conversation", c.ID, "err", err)
+			return // the next sweep tries again
 		}
-		m.touched = time.Now()
-		isNew := m.take(msg.Seq)
-		r.mu.Unlock()
-		// Events never go to agents; of a conversation the hub knew
-		// nothing of, only what is recent enough to have been missed.
-		if !isNew || msg.Kind == kefu.KindEvent || !known && msg.CreatedAt.Before(since) {
-			continue
+		if len(msgs) == 0 {
+			break
 		}
-		h.deliverMissed(c, msg, gen)
+		from = msgs[len(msgs)-1].Seq
+		for _, msg := range msgs {
+			r.mu.Lock()
+			m := r.marks[c.ID]
+			if m == nil {
+				m = &deskMark{app: c.AppID, upTo: after}
+				r.marks[c.ID] = m
+			}
+			m.touched = time.Now()
+			isNew := m.take(msg.Seq)
+			r.mu.Unlock()
+			// Events never go to agents; of a conversation the hub knew
+			// nothing of, only what is recent enough to have been missed.
+			if !isNew || !msg.VisibleToAgents() || !known && msg.CreatedAt.Before(since) {
+				continue
+			}
+			h.deliverMissed(c, msg, gen)
+		}
 	}
 	r.mu.Lock()
 	if m := r.marks[c.ID]; m != nil && m.upTo < c.LastSeq {
