@@ -19,17 +19,15 @@ type Bus interface {
 	// fn must not block: it should hand the data to its own goroutine (and
 	// drop or disconnect if that falls behind).
 	Subscribe(topic string, fn func(data []byte, v any)) (cancel func(), err error)
+	// Flush waits until the bus's server has seen everything published so
+	// far, for a bus that has one (NATS); after it, a new subscription gets
+	// everything any node publishes. Other buses have nothing to wait for.
+	Flush() error
+	// OnReconnect registers fn to be called each time the bus is back after
+	// an outage: what was published meanwhile never arrives, and
+	// subscribers that care catch up from the store. fn must not block.
+	OnReconnect(fn func())
 	Close() error
-}
-
-// Flush waits until the bus's server has seen everything published so far,
-// for a bus that has one (NATS); after it, a new subscription gets
-// everything any node publishes. Other buses have nothing to wait for.
-func Flush(b Bus) error {
-	if f, ok := b.(interface{ Flush() error }); ok {
-		return f.Flush()
-	}
-	return nil
 }
 
 // Local is an in-process bus.
@@ -76,6 +74,12 @@ func (b *Local) Subscribe(topic string, fn func([]byte, any)) (func(), error) {
 		})
 	}, nil
 }
+
+// Flush has nothing to wait for: Publish calls subscribers before it returns.
+func (b *Local) Flush() error { return nil }
+
+// OnReconnect does nothing: an in-process bus is never cut off.
+func (b *Local) OnReconnect(func()) {}
 
 // Close does nothing; it exists to satisfy Bus.
 func (b *Local) Close() error { return nil }

@@ -83,7 +83,7 @@ func waitFor(t *testing.T, cond func() bool) {
 func TestLocal(t *testing.T) {
 	b := NewLocal()
 	testBus(t, b, func() {
-		if err := Flush(b); err != nil { // nothing to wait for
+		if err := b.Flush(); err != nil { // nothing to wait for
 			t.Fatal(err)
 		}
 	}, true)
@@ -121,12 +121,14 @@ func TestNATSUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
+	reconnected := make(chan struct{}, 1)
+	b.OnReconnect(func() { reconnected <- struct{}{} })
 	if err := b.Flush(); err != nil {
 		t.Fatalf("flush while connected: %v", err)
 	}
 	p.cut()
 	waitFor(t, b.nc.IsReconnecting)
-	if err := Flush(b); !errors.Is(err, ErrUnreachable) {
+	if err := b.Flush(); !errors.Is(err, ErrUnreachable) {
 		t.Fatalf("flush while NATS is unreachable: %v, want ErrUnreachable", err)
 	}
 	got := make(chan string, 1)
@@ -134,6 +136,11 @@ func TestNATSUnreachable(t *testing.T) {
 		t.Fatalf("subscribe while NATS is unreachable: %v", err)
 	}
 	p.restore()
+	select {
+	case <-reconnected:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no reconnect notification after NATS came back")
+	}
 	waitFor(t, b.nc.IsConnected)
 	if err := b.Flush(); err != nil {
 		t.Fatalf("flush after reconnecting: %v", err)

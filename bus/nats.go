@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -15,6 +16,9 @@ type NATS struct {
 	nc     *nats.Conn
 	prefix string
 	log    *slog.Logger
+
+	mu          sync.Mutex
+	reconnected []func()
 }
 
 // DialNATS connects to the NATS server at url. Subjects are prefixed with
@@ -24,13 +28,23 @@ func DialNATS(url, prefix string, log *slog.Logger) (*NATS, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	b := &NATS{prefix: prefix, log: log}
 	nc, err := nats.Connect(url, nats.Name("kefu"), nats.MaxReconnects(-1),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("bus: NATS disconnected", "err", err) }),
-		nats.ReconnectHandler(func(*nats.Conn) { log.Info("bus: NATS reconnected") }))
+		nats.ReconnectHandler(func(*nats.Conn) {
+			log.Info("bus: NATS reconnected")
+			b.mu.Lock()
+			fns := b.reconnected
+			b.mu.Unlock()
+			for _, fn := range fns {
+				fn()
+			}
+		}))
 	if err != nil {
 		return nil, fmt.Errorf("bus: connect to NATS at %s: %w", url, err)
 	}
-	return &NATS{nc: nc, prefix: prefix, log: log}, nil
+	b.nc = nc
+	return b, nil
 }
 
 // Publish sends data on the topic's subject (v stays here: subscribers,
@@ -72,6 +86,14 @@ func (b *NATS) Flush() error {
 		return ErrUnreachable
 	}
 	return b.nc.FlushTimeout(flushTimeout)
+}
+
+// OnReconnect registers fn to be called, on NATS's goroutine, each time the
+// connection is back (its subscriptions sent again).
+func (b *NATS) OnReconnect(fn func()) {
+	b.mu.Lock()
+	b.reconnected = append(b.reconnected, fn)
+	b.mu.Unlock()
 }
 
 // Close drains subscriptions and closes the connection.

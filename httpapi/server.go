@@ -39,6 +39,9 @@ type Config struct {
 	// PresenceGrace is how long an agent may be without a workspace
 	// connection before being set offline (default live.DefaultPresenceGrace).
 	PresenceGrace time.Duration
+	// DeskResync is how often each node looks in the store for messages its
+	// agents' workspaces missed (default live.DefaultDeskResync).
+	DeskResync time.Duration
 }
 
 // Deps is what the server needs from the rest of Kefu.
@@ -89,7 +92,7 @@ func New(d Deps) *Server {
 		Metrics: edge.NewMetrics(d.Metrics)},
 		web: d.Web, ready: d.Ready}
 	s.clientAPI, s.deskAPI = clientapi.New(s.Surface), deskapi.New(s.Surface)
-	s.live = live.New(s.Surface, d.Bus, s.clientAPI, s.deskAPI, d.Config.PresenceGrace)
+	s.live = live.New(s.Surface, d.Bus, s.clientAPI, s.deskAPI, live.Config{PresenceGrace: d.Config.PresenceGrace, DeskResync: d.Config.DeskResync})
 	mux := http.NewServeMux()
 	s.routes(mux)
 	s.handler = s.recoverPanics(s.Metrics.Observe(edge.SecurityHeaders(mux)))

@@ -80,6 +80,7 @@ func NewServer(t testing.TB, o Options) *Server {
 	}
 	cfg.Engine = engine.Config{SessionTimeout: o.SessionTimeout, SweepInterval: 50 * time.Millisecond, RouteInterval: 100 * time.Millisecond}
 	cfg.HTTP.PresenceGrace = o.PresenceGrace
+	cfg.HTTP.DeskResync = time.Second // short, so that tests see sweeps; not so short that loaded cores spend their time on them
 	cfg.Push.Deadline, cfg.Push.RetryDelay, cfg.Push.PollInterval = o.PushDeadline, o.PushRetryDelay, 50*time.Millisecond
 	n, err := node.Open(context.Background(), cfg)
 	if err != nil {

@@ -3,7 +3,6 @@ package live
 import (
 	"context"
 	"encoding/json"
-	"github.com/kefuhq/kefu/httpapi/deskapi"
 	"net/http"
 	"slices"
 	"sync"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/engine"
+	"github.com/kefuhq/kefu/httpapi/deskapi"
 	"github.com/kefuhq/kefu/httpapi/edge"
 )
 
@@ -55,7 +55,8 @@ type deskSession struct {
 	// it and will read the store after everything seen so far.
 	refreshMu      sync.Mutex
 	refreshPending atomic.Bool
-	appAdded       atomic.Bool // an app was added since the last refresh (admins listen to every app)
+	appAdded       atomic.Bool  // an app was added since the last refresh (admins listen to every app)
+	joinedGen      atomic.Int64 // the hub's sweep count when it last joined a topic
 }
 
 func (ds *deskSession) run() {
@@ -114,10 +115,18 @@ func (ds *deskSession) hello(a *kefu.Agent) {
 // message and conversation the event carries; the bytes are forwarded
 // unchanged.
 type deskEventHead struct {
-	Type   string      `json:"type"`
-	AppID  string      `json:"appid"`
-	TeamID int64       `json:"team_id"`
-	Agent  *kefu.Agent `json:"agent"`
+	Type           string           `json:"type"`
+	AppID          string           `json:"appid"`
+	ConversationID int64            `json:"conversation_id"`
+	TeamID         int64            `json:"team_id"`
+	Agent          *kefu.Agent      `json:"agent"`
+	Message        *deskMessageHead `json:"message"`
+}
+
+// deskMessageHead is what the hub reads of a message event's message: its
+// seq, to tell what it delivered (see deskResume).
+type deskMessageHead struct {
+	Seq int64 `json:"seq"`
 }
 
 // onEvent forwards an engine event (data, whose head is ev) if the agent
@@ -241,9 +250,21 @@ func (ds *deskSession) onFrame(ctx context.Context, data []byte) {
 	fail := func(clientID string, err error) {
 		ds.wc.sendJSON(wsError{Type: "error", ClientMsgID: clientID, Error: edge.ErrorDetail{Code: kefu.ErrorCode(err), Message: kefu.ErrorMessage(err)}})
 	}
+	// Every answer to a send names it, so the workspace knows which of its
+	// messages failed and whether to retry it.
+	clientID := ""
+	if f.Type == "send" && f.Message != nil {
+		clientID = f.Message.ClientMsgID
+	}
 	c, err := ds.s.Read.Conversation(ctx, f.ConversationID)
+	if err != nil && kefu.ErrorCode(err) != kefu.ENOTFOUND {
+		// The store could not answer: worth retrying, unlike not_found.
+		ds.s.Log.Warn("desk websocket: read conversation", "err", err)
+		fail(clientID, kefu.Errorf(kefu.EUNAVAILABLE, "the conversation cannot be read now; try again"))
+		return
+	}
 	if err != nil || !a.Serves(c.AppID, c.TeamID) {
-		fail("", kefu.Errorf(kefu.ENOTFOUND, "no such conversation"))
+		fail(clientID, kefu.Errorf(kefu.ENOTFOUND, "no such conversation"))
 		return
 	}
 	switch f.Type {
@@ -262,10 +283,10 @@ func (ds *deskSession) onFrame(ctx context.Context, data []byte) {
 		}
 		m, err := ds.s.deskAPI.AgentSend(ctx, a, c.ID, "desk", f.Message.ToMessage())
 		if err != nil {
-			fail(f.Message.ClientMsgID, err)
+			fail(clientID, err)
 			return
 		}
-		ds.wc.sendJSON(deskSentFrame{Type: "sent", ClientMsgID: f.Message.ClientMsgID, Message: m})
+		ds.wc.sendJSON(deskSentFrame{Type: "sent", ClientMsgID: clientID, Message: m})
 	default:
 		fail("", kefu.Errorf(kefu.EINVALID, "unknown frame type %s", jsonQuote(f.Type)))
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/kefuhq/kefu/bus"
 	"github.com/kefuhq/kefu/engine"
@@ -20,23 +21,27 @@ import (
 // part of an event that routes it once, and lets each connection decide
 // whether its agent may see it.
 type deskHub struct {
-	bus bus.Bus
+	s      *Server
+	bus    bus.Bus
+	resume *deskResume
 
-	mu     sync.Mutex // guards topics and joined; never held while delivering
+	mu     sync.Mutex // guards topics, joined and gen; never held while delivering
 	topics map[string]*deskTopic
 	joined map[*deskSession][]string // each connection's topics
+	gen    int64                     // counts sweeps (see deskHub.sweep)
 }
 
 // deskTopic is one bus subscription and the connections that share it.
 type deskTopic struct {
+	hub    *deskHub
 	cancel func()
 	// sessions is replaced, never changed, so that delivery (on the
 	// publisher's goroutine, or NATS's) reads it without a lock.
 	sessions atomic.Pointer[[]*deskSession]
 }
 
-func newDeskHub(b bus.Bus) *deskHub {
-	return &deskHub{bus: b, topics: map[string]*deskTopic{}, joined: map[*deskSession][]string{}}
+func newDeskHub(s *Server, b bus.Bus, resync time.Duration) *deskHub {
+	return &deskHub{s: s, bus: b, resume: newDeskResume(resync), topics: map[string]*deskTopic{}, joined: map[*deskSession][]string{}}
 }
 
 // join adds ds to the topics, subscribing to the bus for topics no other
@@ -95,13 +100,16 @@ func (h *deskHub) set(ds *deskSession, topics []string, first bool) (changed boo
 	}
 	h.removeLocked(ds, gone)
 	h.joined[ds] = slices.Collect(maps.Keys(want))
+	if len(added) > 0 {
+		ds.joinedGen.Store(h.gen) // it loads its lists after this: no sweep under way is for it
+	}
 	h.mu.Unlock()
 	if subscribed {
 		// Until the server has the new subscription, what other nodes
 		// publish on it is not sent here; the workspace, told to reload
 		// once this returns, would miss it. If the server is unreachable
 		// the subscription still stands, and starts when it is back.
-		if err := bus.Flush(h.bus); err != nil {
+		if err := h.bus.Flush(); err != nil {
 			ds.s.Log.Warn("desk websocket: confirm subscriptions", "err", err)
 		}
 	}
@@ -122,7 +130,7 @@ func (h *deskHub) leave(ds *deskSession) {
 func (h *deskHub) addLocked(ds *deskSession, name string) (subscribed bool, err error) {
 	t := h.topics[name]
 	if t == nil {
-		t = &deskTopic{}
+		t = &deskTopic{hub: h}
 		t.sessions.Store(&[]*deskSession{})
 		if t.cancel, err = h.bus.Subscribe(name, t.deliver); err != nil {
 			return false, err
@@ -157,6 +165,9 @@ func (h *deskHub) removeLocked(ds *deskSession, topics []string) {
 		if len(next) == 0 {
 			t.cancel()
 			delete(h.topics, name)
+			if app, ok := appOfTopic(name); ok {
+				h.resume.forgetApp(app)
+			}
 		}
 	}
 }
@@ -170,9 +181,15 @@ func (t *deskTopic) deliver(data []byte, v any) {
 	}
 	var ev deskEventHead
 	if local, ok := v.(*engine.Event); ok {
-		ev = deskEventHead{Type: local.Type, AppID: local.AppID, TeamID: local.TeamID, Agent: local.Agent}
+		ev = deskEventHead{Type: local.Type, AppID: local.AppID, ConversationID: local.ConversationID, TeamID: local.TeamID, Agent: local.Agent}
+		if local.Message != nil {
+			ev.Message = &deskMessageHead{Seq: local.Message.Seq}
+		}
 	} else if err := json.Unmarshal(data, &ev); err != nil {
 		return
+	}
+	if ev.Type == engine.EventMessage && ev.Message != nil && !t.hub.resume.fresh(ev.AppID, ev.ConversationID, ev.Message.Seq) {
+		return // a sweep delivered it first (or it was published again)
 	}
 	for _, ds := range sessions {
 		ds.onEvent(&ev, data)

@@ -32,14 +32,23 @@ type Server struct {
 	conns   map[*wsConn]struct{} // open WebSockets, closed on Shutdown
 }
 
-// New returns the WebSocket side. presenceGrace is how long an agent may be
-// without a workspace connection before being set offline (0:
-// DefaultPresenceGrace).
-func New(s edge.Surface, b bus.Bus, c *clientapi.Server, d *deskapi.Server, presenceGrace time.Duration) *Server {
-	l := &Server{Surface: s, bus: b, clientAPI: c, deskAPI: d, conns: map[*wsConn]struct{}{}, desk: newDeskHub(b)}
+// Config tunes the WebSocket side. Zero fields take their defaults.
+type Config struct {
+	// PresenceGrace is how long an agent may be without a workspace
+	// connection before being set offline (DefaultPresenceGrace).
+	PresenceGrace time.Duration
+	// DeskResync is how often the desk hub looks in the store for messages
+	// its workspaces missed (DefaultDeskResync).
+	DeskResync time.Duration
+}
+
+// New returns the WebSocket side.
+func New(s edge.Surface, b bus.Bus, c *clientapi.Server, d *deskapi.Server, cfg Config) *Server {
+	l := &Server{Surface: s, bus: b, clientAPI: c, deskAPI: d, conns: map[*wsConn]struct{}{}}
+	l.desk = newDeskHub(l, b, cfg.DeskResync)
 	// A new identity at every start: a restarted node is a new node to the
 	// others (its announcements' sequence starts again).
-	l.presence = newPresence(l, engine.NewAlnum(12), presenceGrace)
+	l.presence = newPresence(l, engine.NewAlnum(12), cfg.PresenceGrace)
 	return l
 }
 
@@ -61,13 +70,17 @@ func (s *Server) AgentConnections(agentID int64) int {
 	return s.presence.conns[agentID]
 }
 
-// Run does the server's background work until ctx is done: it tells the
+// Run does the server's background work until ctx is done: the desk hub's
+// sweeps for messages its workspaces missed (see deskResume); and it tells the
 // other nodes which agents have a workspace open here and sets offline the
 // agents that have none open anywhere (see presence). Presence must run on
 // every node — the others know this node's agents only from its
 // announcements — so if it cannot start (the store or the bus unreachable
 // at boot), it is tried again every second rather than left off.
 func (s *Server) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { s.desk.runResume(ctx) })
 	for err := s.presence.start(); err != nil; err = s.presence.start() {
 		s.Log.Error("presence: start; trying again in a second", "err", err)
 		select {

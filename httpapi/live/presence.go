@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kefuhq/kefu"
-	"github.com/kefuhq/kefu/bus"
 )
 
 // DefaultPresenceGrace is how long an agent may be without a desk
@@ -193,7 +192,7 @@ func (p *presence) noteLocked() []byte {
 
 func (p *presence) publish(data []byte) {
 	p.s.bus.Publish(presenceTopic, data, nil)
-	if err := bus.Flush(p.s.bus); err != nil {
+	if err := p.s.bus.Flush(); err != nil {
 		p.s.Log.Warn("presence: flush the bus", "err", err)
 	}
 }

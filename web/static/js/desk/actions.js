@@ -4,7 +4,7 @@
 
 import { api, query } from "./api.js";
 import { t } from "../i18n.js";
-import { state, emit, place, addMessages, lastSeq, isMine } from "./state.js";
+import { state, emit, place, addMessages, lastSeq, isMine, coveredTo } from "./state.js";
 import { toast } from "./toast.js";
 
 const PAGE = 100;
@@ -30,6 +30,7 @@ export async function openConversation(id) {
   state.openId = id;
   state.messages = [];
   state.seqs = new Set();
+  state.complete = 0;
   state.hasEarlier = false;
   state.earliest = 0;
   state.open = state.queue.get(id) || state.mine.get(id) || null;
@@ -43,6 +44,7 @@ export async function openConversation(id) {
   state.earliest = Math.max(view.last_seq + 1 - PAGE, 1);
   state.hasEarlier = view.last_seq - PAGE > 0;
   addMessages(page.messages);
+  coveredTo(view.last_seq); // the page holds every message up to the conversation's last
   emit("messages", { added: [], reset: true });
   markRead();
 }
@@ -60,15 +62,42 @@ export async function loadEarlier() {
   emit("messages", { added: [], earlier: true });
 }
 
-/** Fetches every message after the last one we have (after a reconnect). */
-export async function catchUp() {
+let catching = null; // the catch-up under way
+let again = false; // asked for once more while one was under way
+
+/**
+ * Fetches every message after what the open conversation is complete up
+ * to — on every hello, and when a live message shows a hole — then the
+ * conversation's view. Calls during one make it run once more after.
+ */
+export function catchUp() {
+  if (catching) {
+    again = true;
+    return catching;
+  }
+  catching = (async () => {
+    try {
+      do {
+        again = false;
+        await fetchMissing();
+      } while (again);
+    } finally {
+      catching = null;
+    }
+  })();
+  return catching;
+}
+
+async function fetchMissing() {
   const id = state.openId;
   if (!id) return;
   for (;;) {
-    const page = await api("GET", `/api/desk/conversations/${id}/messages${query({ after: lastSeq(), limit: 500 })}`);
+    const from = state.complete;
+    const page = await api("GET", `/api/desk/conversations/${id}/messages${query({ after: from, limit: 500 })}`);
     if (state.openId !== id) return;
     addMessages(page.messages);
-    if (page.messages.length < 500) break;
+    coveredTo(page.last_seq); // events included: their seqs never come live
+    if (page.last_seq <= from) break;
   }
   await refreshConversation(id);
 }

@@ -8,7 +8,7 @@
 import { KefuSocket } from "../socket.js";
 import { previewText } from "../render.js";
 import { t } from "../i18n.js";
-import { state, emit, place, addMessages, isMine } from "./state.js";
+import { state, emit, place, addMessages, isMine, holeBefore } from "./state.js";
 import { loadLists, catchUp, refreshConversation, markRead, openConversation } from "./actions.js";
 import { notifyNewSession, notifyNewMessage } from "./notify.js";
 import { customerName as displayName } from "./names.js";
@@ -94,7 +94,9 @@ async function handle(ev) {
         const m = ev.message;
         if (m.sender === "user") state.typing.delete(conv.id);
         if (conv.id === state.openId) {
+          const hole = holeBefore(m.seq);
           addMessages([m]);
+          if (hole) catchUp().catch(() => {}); // what came before it never arrived
           markRead();
         } else if (m.sender === "user") {
           const listed = state.mine.get(conv.id) || state.queue.get(conv.id);

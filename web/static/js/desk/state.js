@@ -19,6 +19,11 @@ export const state = {
   open: null, // the open conversation's view
   messages: [], // its messages, by seq
   seqs: new Set(),
+  // complete: every message of the open conversation up to this seq is in
+  // messages (what the messages API said a page covered, then each live
+  // message that follows on). A live message beyond complete + 1 shows a
+  // hole (an event lost on the way), filled from the API.
+  complete: 0,
   hasEarlier: false,
   outbox: [], // messages written but not yet stored by the server (outbox.js)
   typing: new Map(), // conversation id → until (ms)
@@ -86,6 +91,7 @@ export function addMessages(list) {
     const ids = new Set(added.map((m) => m.client_msg_id).filter(Boolean));
     state.outbox = state.outbox.filter((e) => !ids.has(e.id));
   }
+  while (state.seqs.has(state.complete + 1)) state.complete++;
   if (added.length) {
     state.messages.push(...added);
     state.messages.sort((a, b) => a.seq - b.seq);
@@ -93,6 +99,18 @@ export function addMessages(list) {
   }
   return added;
 }
+
+/** Records that the messages API covered the open conversation up to seq. */
+export function coveredTo(seq) {
+  if (seq > state.complete) state.complete = seq;
+  while (state.seqs.has(state.complete + 1)) state.complete++;
+}
+
+/**
+ * Whether a message with seq leaves a hole below it in the open
+ * conversation (not while its first page is still loading).
+ */
+export function holeBefore(seq) { return state.complete > 0 && seq > state.complete + 1; }
 
 /** The highest seq we have of the open conversation. */
 export function lastSeq() {
