@@ -50,13 +50,15 @@ type meResponse struct {
 }
 
 func (s *Server) deskLogin(w http.ResponseWriter, r *http.Request) {
-	if !s.logins.allow(r) {
-		s.WriteError(w, r, kefu.Errorf(kefu.ERATE, "too many sign-in attempts; wait a minute"))
-		return
-	}
+	// A body that is not a sign-in at all is refused before it counts as
+	// an attempt: only what reaches the password check is rationed.
 	var req loginRequest
 	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
 		s.WriteError(w, r, err)
+		return
+	}
+	if !s.logins.allow(r) {
+		s.WriteError(w, r, kefu.Errorf(kefu.ERATE, "too many sign-in attempts; wait a minute"))
 		return
 	}
 	a, err := s.Read.AgentByLogin(r.Context(), req.Login)

@@ -311,8 +311,8 @@ type clientFrame struct {
 
 func (cs *clientSession) onFrame(ctx context.Context, data []byte) {
 	var f clientFrame
-	if err := json.Unmarshal(data, &f); err != nil {
-		cs.wc.sendJSON(wsError{Type: "error", Error: edge.ErrorDetail{Code: kefu.EINVALID, Message: "frames must be JSON objects with a type"}})
+	if err := edge.UnmarshalJSON(data, &f); err != nil {
+		cs.wc.sendJSON(wsError{Type: "error", Error: edge.ErrorDetail{Code: kefu.EINVALID, Message: "frames must be JSON objects with a type: " + kefu.ErrorMessage(err)}})
 		return
 	}
 	switch f.Type {
