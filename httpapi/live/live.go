@@ -30,6 +30,9 @@ type Server struct {
 
 	connsMu sync.Mutex
 	conns   map[*wsConn]struct{} // open WebSockets, closed on Shutdown
+
+	limits  edge.Limits
+	sockets *edge.SocketCounter // open WebSockets per address
 }
 
 // New returns the WebSocket side. presenceGrace is how long an agent may be
@@ -37,6 +40,8 @@ type Server struct {
 // DefaultPresenceGrace).
 func New(s edge.Surface, b bus.Bus, c *clientapi.Server, d *deskapi.Server, presenceGrace time.Duration) *Server {
 	l := &Server{Surface: s, bus: b, clientAPI: c, deskAPI: d, conns: map[*wsConn]struct{}{}, desk: newDeskHub(b)}
+	l.limits = s.Config.Limits.WithDefaults()
+	l.sockets = edge.NewSocketCounter(l.limits.AddressSockets)
 	// A new identity at every start: a restarted node is a new node to the
 	// others (its announcements' sequence starts again).
 	l.presence = newPresence(l, engine.NewAlnum(12), presenceGrace)
