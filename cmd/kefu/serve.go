@@ -67,7 +67,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 	pushDeadline := fs.Duration("push-deadline", envDuration("KEFU_PUSH_DEADLINE", 5*time.Second), "time a developer has to answer a push (env KEFU_PUSH_DEADLINE)")
 	pushRetry := fs.Duration("push-retry-delay", envDuration("KEFU_PUSH_RETRY_DELAY", time.Second), "pause before a push is tried again (env KEFU_PUSH_RETRY_DELAY)")
 	presence := fs.Duration("presence-grace", envDuration("KEFU_PRESENCE_GRACE", time.Minute), "how long an agent may be without a workspace connection before going offline (env KEFU_PRESENCE_GRACE)")
-	secure := fs.Bool("secure-cookies", envBool("KEFU_SECURE_COOKIES", false), "mark cookies Secure; set when served over HTTPS (env KEFU_SECURE_COOKIES)")
+	secure := fs.Bool("secure-cookies", envBool("KEFU_SECURE_COOKIES", false), "mark cookies Secure behind a proxy that terminates HTTPS; with --tls-cert they are Secure anyway (env KEFU_SECURE_COOKIES)")
 	tlsCert := fs.String("tls-cert", env("KEFU_TLS_CERT", ""), "PEM certificate (chain) to serve HTTPS with; WeChat pushes only to https URLs (env KEFU_TLS_CERT)")
 	tlsKey := fs.String("tls-key", env("KEFU_TLS_KEY", ""), "PEM private key of --tls-cert (env KEFU_TLS_KEY)")
 	logFormat := fs.String("log-format", env("KEFU_LOG_FORMAT", "text"), "log format: text or json (env KEFU_LOG_FORMAT)")
@@ -102,7 +102,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 		Demo: *demo, Log: log, TLSCert: *tlsCert, TLSKey: *tlsKey}
 	cfg.Engine.SessionTimeout = *timeout
 	cfg.Push.Deadline, cfg.Push.RetryDelay = *pushDeadline, *pushRetry
-	cfg.HTTP.SecureCookies = *secure || *tlsCert != ""
+	cfg.HTTP.SecureCookies = *secure // and the node sets it when it serves TLS itself
 	cfg.HTTP.PresenceGrace = *presence
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
