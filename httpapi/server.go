@@ -39,6 +39,8 @@ type Config struct {
 	// PresenceGrace is how long an agent may be without a workspace
 	// connection before being set offline (default live.DefaultPresenceGrace).
 	PresenceGrace time.Duration
+	// Limits are the abuse limits (zero fields: the defaults).
+	Limits edge.Limits
 }
 
 // Deps is what the server needs from the rest of Kefu.
@@ -85,7 +87,7 @@ func New(d Deps) *Server {
 	}
 	c := d.Config
 	s := &Server{Surface: edge.Surface{Engine: d.Engine, Read: d.Reader, Clock: d.Engine.Clock(), Log: d.Log, Key: d.Key,
-		Config:  edge.Config{PublicURL: c.PublicURL, MaxBodyBytes: c.MaxBodyBytes, MaxUploadBytes: c.MaxUploadBytes, SecureCookies: c.SecureCookies},
+		Config:  edge.Config{PublicURL: c.PublicURL, MaxBodyBytes: c.MaxBodyBytes, MaxUploadBytes: c.MaxUploadBytes, SecureCookies: c.SecureCookies, Limits: c.Limits},
 		Metrics: edge.NewMetrics(d.Metrics)},
 		web: d.Web, ready: d.Ready}
 	s.clientAPI, s.deskAPI = clientapi.New(s.Surface), deskapi.New(s.Surface)
