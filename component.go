@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // Component is an assistant component: a page a business writes
@@ -112,7 +114,7 @@ func ComponentMessage(typ string, content json.RawMessage) (*Message, error) {
 	switch typ {
 	case "text", "rich":
 		var s string
-		if err := json.Unmarshal(content, &s); err != nil {
+		if err := jsonv2.Unmarshal(content, &s); err != nil {
 			return nil, Errorf(EINVALID, "content of a %s message must be a string", typ)
 		}
 		if strings.TrimSpace(s) == "" {
@@ -136,7 +138,7 @@ func ComponentMessage(typ string, content json.RawMessage) (*Message, error) {
 				Size  *float64 `json:"size"`
 			} `json:"params"`
 		}
-		if err := json.Unmarshal(content, &p); err != nil {
+		if err := jsonv2.Unmarshal(content, &p); err != nil {
 			return nil, Errorf(EINVALID, "content of a product message must be an object {name, url, imgUrl, params}: %s", jsonProblem(err))
 		}
 		if p.Name == nil {
@@ -168,7 +170,7 @@ func ComponentMessage(typ string, content json.RawMessage) (*Message, error) {
 			ThumbMediaID string `json:"thumb_media_id"`
 			PicURL       string `json:"pic_url"`
 		}
-		if err := json.Unmarshal(content, &p); err != nil {
+		if err := jsonv2.Unmarshal(content, &p); err != nil {
 			return nil, Errorf(EINVALID, "content of a miniprogrampage message must be an object {title, pagepath, thumb_media_id, pic_url}: %s", jsonProblem(err))
 		}
 		m := &Message{Kind: KindMiniProgramPage, MiniProgramPage: &MiniProgramPage{Title: p.Title, PagePath: p.PagePath,
@@ -178,11 +180,13 @@ func ComponentMessage(typ string, content json.RawMessage) (*Message, error) {
 	return nil, Errorf(EINVALID, "type must be text, rich, product or miniprogrampage, not %q", typ)
 }
 
-// jsonProblem names the field of a JSON type mismatch.
+// jsonProblem names the field of a JSON type mismatch. The content is
+// decoded like every JSON Kefu takes in (package httpapi/edge): names match
+// case-sensitively, a name given twice is refused.
 func jsonProblem(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return te.Field + " has the wrong type"
+	var se *jsonv2.SemanticError
+	if errors.As(err, &se) && se.JSONPointer != "" {
+		return strings.TrimPrefix(strings.ReplaceAll(string(se.JSONPointer), "/", "."), ".") + " has the wrong type"
 	}
 	return "it is not the right shape"
 }

@@ -42,6 +42,8 @@ type Config struct {
 	// DeskResync is how often each node looks in the store for messages its
 	// agents' workspaces missed (default live.DefaultDeskResync).
 	DeskResync time.Duration
+	// Limits are the abuse limits (zero fields: the defaults).
+	Limits edge.Limits
 }
 
 // Deps is what the server needs from the rest of Kefu.
@@ -88,7 +90,7 @@ func New(d Deps) *Server {
 	}
 	c := d.Config
 	s := &Server{Surface: edge.Surface{Engine: d.Engine, Read: d.Reader, Clock: d.Engine.Clock(), Log: d.Log, Key: d.Key,
-		Config:  edge.Config{PublicURL: c.PublicURL, MaxBodyBytes: c.MaxBodyBytes, MaxUploadBytes: c.MaxUploadBytes, SecureCookies: c.SecureCookies},
+		Config:  edge.Config{PublicURL: c.PublicURL, MaxBodyBytes: c.MaxBodyBytes, MaxUploadBytes: c.MaxUploadBytes, SecureCookies: c.SecureCookies, Limits: c.Limits},
 		Metrics: edge.NewMetrics(d.Metrics)},
 		web: d.Web, ready: d.Ready}
 	s.clientAPI, s.deskAPI = clientapi.New(s.Surface), deskapi.New(s.Surface)

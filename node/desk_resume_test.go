@@ -39,7 +39,7 @@ func newDeskResumeCluster(t *testing.T) *deskResumeCluster {
 		t.Fatal(err)
 	}
 	c := &deskResumeCluster{proxyA: kefutest.NewProxy(t, u.Host), proxyB: kefutest.NewProxy(t, u.Host)}
-	clock := kefu.NewManualClock(time.Now().UTC().Truncate(time.Millisecond))
+	clock := kefutest.NewManualClock(time.Now().UTC().Truncate(time.Millisecond))
 	c.a = kefutest.NewServer(t, kefutest.Options{Engine: "postgres", NATS: c.proxyA.ProxyURL(t, natsURL), Clock: clock})
 	c.b = kefutest.NewServer(t, kefutest.Options{Engine: "postgres", DSN: c.a.DSN, NATS: c.proxyB.ProxyURL(t, natsURL), Clock: clock})
 	c.app = c.a.App("", kefu.PushPlaintext, kefu.PushJSON)

@@ -161,6 +161,9 @@ func (n *Node) open(ctx context.Context) error {
 	n.Connector = connector.New(n.Engine, n.Store, cfg.Connect, cfg.Log.With("part", "connect"))
 	hcfg := cfg.HTTP
 	hcfg.PublicURL = cfg.PublicURL
+	if n.servesTLS() {
+		hcfg.SecureCookies = true // a cookie set over HTTPS is never sent back over HTTP
+	}
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics.MustRegister(n.Pusher.Collectors()...)
@@ -214,6 +217,9 @@ func (n *Node) Start() {
 	if n.Demo != nil {
 		handler = n.Demo.wrap(handler)
 	}
+	if n.servesTLS() {
+		handler = strictTransport(handler)
+	}
 	n.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: n.cfg.ReadTimeout, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(n.cfg.Log.Handler(), slog.LevelWarn)}
 	n.wg.Add(5)
@@ -224,7 +230,7 @@ func (n *Node) Start() {
 	go func() {
 		defer n.wg.Done()
 		var err error
-		if n.cfg.TLSCert != "" && n.cfg.TLSKey != "" {
+		if n.servesTLS() {
 			err = n.srv.ServeTLS(n.ln, n.cfg.TLSCert, n.cfg.TLSKey)
 		} else {
 			err = n.srv.Serve(n.ln)
@@ -233,6 +239,23 @@ func (n *Node) Start() {
 			n.cfg.Log.Error("http server stopped", "err", err)
 		}
 	}()
+}
+
+// servesTLS reports whether the node serves HTTPS itself.
+func (n *Node) servesTLS() bool { return n.cfg.TLSCert != "" && n.cfg.TLSKey != "" }
+
+// hsts is the Strict-Transport-Security every response of a node serving
+// HTTPS carries: browsers then never reach it over plain HTTP for a year.
+const hsts = "max-age=31536000"
+
+// strictTransport adds HSTS to every response, the connector's and the
+// demo's included. Behind a TLS-terminating proxy (--secure-cookies) the
+// proxy sets it.
+func strictTransport(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", hsts)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Shutdown stops gracefully: no new connections; open WebSockets are told

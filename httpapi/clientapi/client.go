@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/kefuhq/kefu"
@@ -20,10 +21,23 @@ import (
 // Server serves the client API.
 type Server struct {
 	edge.Surface
+	limits edge.Limits
+	// The message rates of customers and of addresses, shared by the
+	// client API and the customer's WebSocket (both send through Receive).
+	customers, addresses *edge.RateLimiter
 }
 
+// maxLimitedKeys bounds how many customers and addresses the message
+// limiters hold at once (see edge.RateLimiter).
+const maxLimitedKeys = 100_000
+
 // New returns the client API.
-func New(s edge.Surface) *Server { return &Server{Surface: s} }
+func New(s edge.Surface) *Server {
+	l := s.Config.Limits.WithDefaults()
+	return &Server{Surface: s, limits: l,
+		customers: edge.NewRateLimiter(l.CustomerRate, l.CustomerBurst, maxLimitedKeys),
+		addresses: edge.NewRateLimiter(l.AddressRate, l.AddressBurst, maxLimitedKeys)}
+}
 
 // Routes mounts the client API (its WebSocket is package httpapi's): what the widget, the mini program simulator and app SDKs
 // use. A customer identifies once, then carries a bearer token that opens
@@ -257,8 +271,11 @@ func (s *Server) clientSend(w http.ResponseWriter, r *http.Request, cl *edge.Cli
 		s.WriteError(w, r, err)
 		return
 	}
-	m, dup, err := s.Receive(r.Context(), cl, &req)
+	m, dup, err := s.Receive(r.Context(), cl, r.RemoteAddr, &req)
 	if err != nil {
+		if kefu.ErrorCode(err) == kefu.ERATE {
+			w.Header().Set("Retry-After", "1")
+		}
 		s.WriteError(w, r, err)
 		return
 	}
@@ -269,9 +286,15 @@ func (s *Server) clientSend(w http.ResponseWriter, r *http.Request, cl *edge.Cli
 	edge.WriteJSON(w, status, m)
 }
 
-// Receive hands a customer's message to the engine. Images must be media
-// its app may use (engine.UsableMedia).
-func (s *Server) Receive(ctx context.Context, cl *edge.ClientClaims, req *client.Outgoing) (*client.Message, bool, error) {
+// Receive hands a customer's message, sent from the peer remoteAddr, to
+// the engine. Images must be media its app may use (engine.UsableMedia).
+// A customer or an address over its message rate gets ERATE
+// ("rate_limited"): the client waits a moment and sends again, with the
+// same client_msg_id.
+func (s *Server) Receive(ctx context.Context, cl *edge.ClientClaims, remoteAddr string, req *client.Outgoing) (*client.Message, bool, error) {
+	if err := s.allowMessage(cl, remoteAddr); err != nil {
+		return nil, false, err
+	}
 	m := customerMessage(req)
 	if m.Kind == kefu.KindImage && m.Image != nil {
 		if !s.ownMedia(ctx, cl, m.Image.MediaID) {
@@ -294,6 +317,21 @@ func (s *Server) Receive(ctx context.Context, cl *edge.ClientClaims, req *client
 		s.Metrics.Received.Inc()
 	}
 	return s.MessageOf(ctx, stored, edge.AgentNames{}), dup, nil
+}
+
+// allowMessage takes a token of the customer's and the address's message
+// rates.
+func (s *Server) allowMessage(cl *edge.ClientClaims, remoteAddr string) error {
+	now := s.Clock.Now()
+	if !s.customers.Allow(strconv.FormatInt(cl.Customer, 10), now) {
+		s.Metrics.Limited.WithLabelValues("customer").Inc()
+		return kefu.Errorf(kefu.ERATE, "too many messages: wait a second, then send again")
+	}
+	if key, ok := s.limits.AddressOf(remoteAddr); ok && !s.addresses.Allow(key, now) {
+		s.Metrics.Limited.WithLabelValues("address").Inc()
+		return kefu.Errorf(kefu.ERATE, "too many messages from your network: wait a second, then send again")
+	}
+	return nil
 }
 
 // ownMedia reports whether the customer's app may use media id.

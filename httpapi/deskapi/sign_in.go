@@ -2,7 +2,6 @@ package deskapi
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -14,28 +13,21 @@ import (
 	"github.com/kefuhq/kefu/httpapi/edge"
 )
 
-// loginLimiter slows password guessing: 10 tries a minute per client address.
+// loginLimiter slows password guessing: 10 tries a minute per client
+// address (an IPv6 address by its /64, so spraying the addresses of one
+// network gains nothing). It holds at most maxLoginAddrs addresses and
+// never forgets one still being limited to make room (edge.RateLimiter):
+// spraying addresses does not unlock anyone.
 type loginLimiter struct {
-	mu sync.Mutex
-	by map[string]*rate.Limiter
+	once sync.Once
+	lim  *edge.RateLimiter
 }
 
-func (l *loginLimiter) allow(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.by == nil || len(l.by) > 10000 {
-		l.by = map[string]*rate.Limiter{}
-	}
-	lim := l.by[host]
-	if lim == nil {
-		lim = rate.NewLimiter(rate.Every(6*time.Second), 10)
-		l.by[host] = lim
-	}
-	return lim.Allow()
+const maxLoginAddrs = 10_000
+
+func (l *loginLimiter) allow(r *http.Request, now time.Time) bool {
+	l.once.Do(func() { l.lim = edge.NewRateLimiter(rate.Every(6*time.Second), 10, maxLoginAddrs) })
+	return l.lim.Allow(edge.PeerKey(r.RemoteAddr), now)
 }
 
 type loginRequest struct {
@@ -50,13 +42,16 @@ type meResponse struct {
 }
 
 func (s *Server) deskLogin(w http.ResponseWriter, r *http.Request) {
-	if !s.logins.allow(r) {
-		s.WriteError(w, r, kefu.Errorf(kefu.ERATE, "too many sign-in attempts; wait a minute"))
-		return
-	}
+	// A body that is not a sign-in at all is refused before it counts as
+	// an attempt: only what reaches the password check is rationed.
 	var req loginRequest
 	if err := edge.DecodeJSON(r, s.Config.MaxBodyBytes, &req); err != nil {
 		s.WriteError(w, r, err)
+		return
+	}
+	if !s.logins.allow(r, time.Now()) {
+		s.Metrics.Limited.WithLabelValues("sign_in").Inc()
+		s.WriteError(w, r, kefu.Errorf(kefu.ERATE, "too many sign-in attempts; wait a minute"))
 		return
 	}
 	a, err := s.Read.AgentByLogin(r.Context(), req.Login)

@@ -15,6 +15,13 @@ import (
 // the session's CSRF token in X-CSRF-Token. Disabling an agent or "sign out
 // everywhere" bumps the agent's auth version, which voids every cookie
 // issued before.
+//
+// The token stays although Go has http.CrossOriginProtection: that check
+// allows any request with neither Sec-Fetch-Site nor Origin (old browsers'
+// cross-site posts among them) and, behind a proxy that rewrites Host,
+// refuses legitimate agents by their Origin unless configured; the token
+// holds in both cases and every desk client already sends it (see
+// docs/desk-api.md).
 
 // The desk cookie, its life and the header that carries its CSRF token.
 const (

@@ -21,6 +21,9 @@ type Metrics struct {
 	Received prometheus.Counter
 	// Sent counts messages sent to customers, by sender.
 	Sent *prometheus.CounterVec
+	// Limited counts what the abuse limits refused, by limit (customer,
+	// address, sockets, sign_in).
+	Limited *prometheus.CounterVec
 }
 
 // NewMetrics creates the surfaces' metrics in reg.
@@ -38,8 +41,10 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			Help: "Messages accepted from customers."}),
 		Sent: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kefu_messages_sent_total",
 			Help: "Messages sent to customers, by sender (agent, developer)."}, []string{"sender"}),
+		Limited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kefu_rate_limited_total",
+			Help: "Requests, frames and connections refused by the abuse limits, by limit (customer, address, sockets, sign_in)."}, []string{"limit"}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.Sockets, m.Received, m.Sent)
+	reg.MustRegister(m.requests, m.latency, m.Sockets, m.Received, m.Sent, m.Limited)
 	return m
 }
 

@@ -25,6 +25,8 @@ type Config struct {
 	MaxUploadBytes int64
 	// SecureCookies marks cookies Secure (behind TLS).
 	SecureCookies bool
+	// Limits are the abuse limits (zero fields: the defaults).
+	Limits Limits
 }
 
 // Surface is what every HTTP surface holds: the engine (the only door to

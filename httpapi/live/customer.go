@@ -40,7 +40,7 @@ func (s *Server) clientWS(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Accept has answered
 	}
-	cs := &clientSession{s: s, wc: wc, cl: cl, names: edge.AgentNames{}}
+	cs := &clientSession{s: s, wc: wc, cl: cl, remoteAddr: r.RemoteAddr, names: edge.AgentNames{}}
 	// The connection lives on a goroutine of its own and the handler
 	// returns: net/http's goroutine, deep from serving the request, would
 	// keep a 16 KB stack, the request and net/http's 4 KB read buffer for
@@ -54,6 +54,9 @@ type clientSession struct {
 	wc    *wsConn
 	cl    *edge.ClientClaims
 	names edge.AgentNames
+	// remoteAddr is the peer the connection came from: its sends count
+	// against that address's message rate.
+	remoteAddr string
 
 	mu         sync.Mutex
 	synced     bool           // the backlog has been sent, and no gap is being filled
@@ -311,8 +314,8 @@ type clientFrame struct {
 
 func (cs *clientSession) onFrame(ctx context.Context, data []byte) {
 	var f clientFrame
-	if err := json.Unmarshal(data, &f); err != nil {
-		cs.wc.sendJSON(wsError{Type: "error", Error: edge.ErrorDetail{Code: kefu.EINVALID, Message: "frames must be JSON objects with a type"}})
+	if err := edge.UnmarshalJSON(data, &f); err != nil {
+		cs.wc.sendJSON(wsError{Type: "error", Error: edge.ErrorDetail{Code: kefu.EINVALID, Message: "frames must be JSON objects with a type: " + kefu.ErrorMessage(err)}})
 		return
 	}
 	switch f.Type {
@@ -321,7 +324,7 @@ func (cs *clientSession) onFrame(ctx context.Context, data []byte) {
 			cs.wc.sendJSON(wsError{Type: "error", Error: edge.ErrorDetail{Code: kefu.EINVALID, Message: "a send frame needs a message"}})
 			return
 		}
-		m, _, err := cs.s.clientAPI.Receive(ctx, cs.cl, f.Message)
+		m, _, err := cs.s.clientAPI.Receive(ctx, cs.cl, cs.remoteAddr, f.Message)
 		if err != nil {
 			cs.wc.sendJSON(wsError{Type: "error", ClientMsgID: f.Message.ClientMsgID,
 				Error: edge.ErrorDetail{Code: kefu.ErrorCode(err), Message: kefu.ErrorMessage(err)}})

@@ -2,7 +2,6 @@ package live
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"sync"
@@ -236,8 +235,8 @@ type deskSentFrame struct {
 
 func (ds *deskSession) onFrame(ctx context.Context, data []byte) {
 	var f deskFrame
-	if err := json.Unmarshal(data, &f); err != nil {
-		ds.wc.sendJSON(wsError{Type: "error", Error: edge.ErrorDetail{Code: kefu.EINVALID, Message: "frames must be JSON objects with a type"}})
+	if err := edge.UnmarshalJSON(data, &f); err != nil {
+		ds.wc.sendJSON(wsError{Type: "error", Error: edge.ErrorDetail{Code: kefu.EINVALID, Message: "frames must be JSON objects with a type: " + kefu.ErrorMessage(err)}})
 		return
 	}
 	if f.Type == "ping" {

@@ -30,6 +30,9 @@ type Server struct {
 
 	connsMu sync.Mutex
 	conns   map[*wsConn]struct{} // open WebSockets, closed on Shutdown
+
+	limits  edge.Limits
+	sockets *edge.SocketCounter // open WebSockets per address
 }
 
 // Config tunes the WebSocket side. Zero fields take their defaults.
@@ -46,6 +49,8 @@ type Config struct {
 func New(s edge.Surface, b bus.Bus, c *clientapi.Server, d *deskapi.Server, cfg Config) *Server {
 	l := &Server{Surface: s, bus: b, clientAPI: c, deskAPI: d, conns: map[*wsConn]struct{}{}}
 	l.desk = newDeskHub(l, b, cfg.DeskResync)
+	l.limits = s.Config.Limits.WithDefaults()
+	l.sockets = edge.NewSocketCounter(l.limits.AddressSockets)
 	// A new identity at every start: a restarted node is a new node to the
 	// others (its announcements' sequence starts again).
 	l.presence = newPresence(l, engine.NewAlnum(12), cfg.PresenceGrace)

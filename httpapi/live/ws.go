@@ -4,13 +4,15 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"github.com/kefuhq/kefu/httpapi/edge"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/httpapi/edge"
 )
 
 // wsConn is one WebSocket: frames are queued by send (from any goroutine,
@@ -21,6 +23,7 @@ type wsConn struct {
 	c      *websocket.Conn
 	nc     *wsNetConn // the connection under c
 	kind   string     // "client" or "desk", for metrics
+	addr   string     // the address counted against the cap of sockets, or ""
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -41,16 +44,30 @@ const (
 
 // acceptWS upgrades the request. Browsers' cross-origin connections are
 // refused (the library's origin check); clients without an Origin header
-// (apps, SDKs) are allowed.
+// (apps, SDKs) are allowed. An address with its cap of sockets open is
+// answered 429 rate_limited before the upgrade.
 func (s *Server) acceptWS(w http.ResponseWriter, r *http.Request, kind string) (*wsConn, error) {
+	addr, capped := s.limits.AddressOf(r.RemoteAddr)
+	if !capped {
+		addr = ""
+	} else if !s.sockets.Acquire(addr) {
+		s.Metrics.Limited.WithLabelValues("sockets").Inc()
+		w.Header().Set("Retry-After", "10")
+		err := kefu.Errorf(kefu.ERATE, "too many connections from your network (at most %d): close some, or wait and try again", s.limits.AddressSockets)
+		s.WriteError(w, r, err)
+		return nil, err
+	}
 	hj := &wsHijacker{ResponseWriter: w}
 	c, err := websocket.Accept(hj, r, &websocket.AcceptOptions{})
 	if err != nil {
+		if addr != "" {
+			s.sockets.Release(addr)
+		}
 		return nil, err
 	}
 	c.SetReadLimit(wsReadLimit)
 	ctx, cancel := context.WithCancel(context.Background())
-	wc := &wsConn{s: s, c: c, nc: hj.nc, kind: kind, ctx: ctx, cancel: cancel}
+	wc := &wsConn{s: s, c: c, nc: hj.nc, kind: kind, addr: addr, ctx: ctx, cancel: cancel}
 	s.connsMu.Lock()
 	s.conns[wc] = struct{}{}
 	s.connsMu.Unlock()
@@ -162,6 +179,9 @@ func (wc *wsConn) close(code websocket.StatusCode, reason string) {
 	delete(wc.s.conns, wc)
 	wc.s.connsMu.Unlock()
 	wc.s.Metrics.Sockets.WithLabelValues(wc.kind).Dec()
+	if wc.addr != "" {
+		wc.s.sockets.Release(wc.addr)
+	}
 	go func() {
 		wc.c.Close(code, reason)
 		wc.cancel()
