@@ -37,8 +37,8 @@ type Server struct {
 // DefaultPresenceGrace).
 func New(s edge.Surface, b bus.Bus, c *clientapi.Server, d *deskapi.Server, presenceGrace time.Duration) *Server {
 	l := &Server{Surface: s, bus: b, clientAPI: c, deskAPI: d, conns: map[*wsConn]struct{}{}, desk: newDeskHub(b)}
-	// A new identity at every start: a restarted node is a new node to the
-	// others (its announcements' sequence starts again).
+	// A new identity at every start: a restarted node is a new node, and
+	// the presence rows of its former self run out by themselves.
 	l.presence = newPresence(l, engine.NewAlnum(12), presenceGrace)
 	return l
 }
@@ -61,21 +61,11 @@ func (s *Server) AgentConnections(agentID int64) int {
 	return s.presence.conns[agentID]
 }
 
-// Run does the server's background work until ctx is done: it tells the
-// other nodes which agents have a workspace open here and sets offline the
-// agents that have none open anywhere (see presence). Presence must run on
-// every node — the others know this node's agents only from its
-// announcements — so if it cannot start (the store or the bus unreachable
-// at boot), it is tried again every second rather than left off.
+// Run does the server's background work until ctx is done: it heartbeats
+// which agents have a workspace open here and sets offline the agents that
+// have none open anywhere (see presence).
 func (s *Server) Run(ctx context.Context) {
-	for err := s.presence.start(); err != nil; err = s.presence.start() {
-		s.Log.Error("presence: start; trying again in a second", "err", err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
-		}
-	}
+	s.presence.start()
 	<-ctx.Done()
 	s.presence.stop()
 }
