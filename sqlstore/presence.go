@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/bits"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,13 +57,17 @@ func (t *txn) DeletePresence(ctx context.Context, expiredBy time.Time) error {
 const absentWhere = `a.status <> 'offline' AND a.last_seen_at < ?
 	AND NOT EXISTS (SELECT 1 FROM agent_presence p WHERE p.agent_id = a.id AND p.expires_at > ?)`
 
-// AbsentAgents lists absent agents by id.
+// AbsentAgents lists absent agents, by id. The query has no ORDER BY: the
+// engines then walk agents_not_offline (ordering by id would walk every
+// agent by the primary key instead).
 func (r *reader) AbsentAgents(ctx context.Context, now, changedBefore time.Time, limit int) ([]int64, error) {
-	return collect(ctx, r, "list absent agents", func(s scanner) (int64, error) {
+	ids, err := collect(ctx, r, "list absent agents", func(s scanner) (int64, error) {
 		var id int64
 		return id, s.Scan(&id)
-	}, fmt.Sprintf(`SELECT a.id FROM agents a WHERE `+absentWhere+` ORDER BY a.id LIMIT %d`, max(limit, 1)),
+	}, fmt.Sprintf(`SELECT a.id FROM agents a WHERE `+absentWhere+` LIMIT %d`, max(limit, 1)),
 		ms(changedBefore), ms(now))
+	slices.Sort(ids)
+	return ids, err
 }
 
 // SetAbsentOffline sets an absent agent offline. The conditions are on the
