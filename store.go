@@ -117,8 +117,8 @@ type Tx interface {
 	// PutPresence writes a node's presence rows, one per agent (no agent
 	// twice in a call), replacing that node's earlier row of each agent.
 	PutPresence(ctx context.Context, rows []AgentPresence) error
-	// DeletePresence removes the presence rows of every node that stopped
-	// counting by expiredBy.
+	// DeletePresence removes the presence rows, of every node, that stopped
+	// counting by expiredBy and whose agent is offline.
 	DeletePresence(ctx context.Context, expiredBy time.Time) error
 	// SetAbsentOffline sets the agent offline (last seen now) if
 	// AbsentAgents(now, changedBefore) would still list them, in one
@@ -201,8 +201,8 @@ type Reader interface {
 	CannedReplies(ctx context.Context, agentID int64, teamIDs []int64) ([]*CannedReply, error)
 
 	// AbsentAgents lists (by id, at most limit) the agents online or away
-	// whose status changed before changedBefore and who have no presence
-	// row counting at now on any node.
+	// whose status changed before changedBefore and who have presence rows
+	// but none counting at now, on any node.
 	AbsentAgents(ctx context.Context, now, changedBefore time.Time, limit int) ([]int64, error)
 	// Presence lists an agent's presence rows, by node.
 	Presence(ctx context.Context, agentID int64) ([]AgentPresence, error)

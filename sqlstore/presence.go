@@ -43,18 +43,24 @@ func (t *txn) PutPresence(ctx context.Context, rows []kefu.AgentPresence) error 
 	return nil
 }
 
-// DeletePresence removes the rows that stopped counting by expiredBy.
+// DeletePresence removes the rows that stopped counting by expiredBy, of
+// agents now offline: an absent agent's rows stay until they are set
+// offline, since only an agent with rows can be absent (see absentWhere).
 func (t *txn) DeletePresence(ctx context.Context, expiredBy time.Time) error {
-	if _, err := t.exec(ctx, `DELETE FROM agent_presence WHERE expires_at <= ?`, ms(expiredBy)); err != nil {
+	if _, err := t.exec(ctx, `DELETE FROM agent_presence WHERE expires_at <= ?
+		AND agent_id IN (SELECT id FROM agents WHERE status = 'offline')`, ms(expiredBy)); err != nil {
 		return fmt.Errorf("sqlstore: delete presence: %w", err)
 	}
 	return nil
 }
 
 // absentWhere is what makes agent a absent: not offline (the partial index
-// agents_not_offline), status changed before the first parameter, and no
-// row counting at the second.
+// agents_not_offline), status changed before the first parameter, a row
+// on some node — an agent who went online without ever opening a
+// workspace is left alone, as presence always did — and no row counting
+// at the second parameter.
 const absentWhere = `a.status <> 'offline' AND a.last_seen_at < ?
+	AND EXISTS (SELECT 1 FROM agent_presence p WHERE p.agent_id = a.id)
 	AND NOT EXISTS (SELECT 1 FROM agent_presence p WHERE p.agent_id = a.id AND p.expires_at > ?)`
 
 // AbsentAgents lists absent agents, by id. The query has no ORDER BY: the

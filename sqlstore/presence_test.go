@@ -30,9 +30,10 @@ func TestPresenceRowsFindTheAbsent(t *testing.T) {
 		long := t0.Add(-time.Hour)
 		alice := seedAgentWithStatus(t, s, "alice", kefu.StatusOnline, long) // rows on two nodes
 		bob := seedAgentWithStatus(t, s, "bob", kefu.StatusAway, long)       // left node n1
-		carol := seedAgentWithStatus(t, s, "carol", kefu.StatusOnline, t0)   // just went online, no row yet
-		seedAgentWithStatus(t, s, "dave", kefu.StatusOffline, long)          // offline: never absent
-		eve := seedAgentWithStatus(t, s, "eve", kefu.StatusOnline, long)     // online, no row at all
+		carol := seedAgentWithStatus(t, s, "carol", kefu.StatusOnline, t0)   // just went online, an old row
+		dave := seedAgentWithStatus(t, s, "dave", kefu.StatusOffline, long)  // offline: never absent
+		eve := seedAgentWithStatus(t, s, "eve", kefu.StatusOnline, long)     // an old row
+		seedAgentWithStatus(t, s, "fay", kefu.StatusOnline, long)            // never had a workspace: left alone
 
 		put := func(rows ...kefu.AgentPresence) {
 			t.Helper()
@@ -41,7 +42,8 @@ func TestPresenceRowsFindTheAbsent(t *testing.T) {
 		row := func(a *kefu.Agent, node string, conns int, seen time.Time, counts time.Duration) kefu.AgentPresence {
 			return kefu.AgentPresence{AgentID: a.ID, NodeID: node, Connections: conns, SeenAt: seen, ExpiresAt: seen.Add(counts)}
 		}
-		put(row(alice, "n1", 1, t0, 2*time.Minute), row(bob, "n1", 1, t0, 2*time.Minute))
+		put(row(alice, "n1", 1, t0, 2*time.Minute), row(bob, "n1", 1, t0, 2*time.Minute),
+			row(carol, "n0", 0, long, time.Minute), row(dave, "n0", 0, long, time.Minute), row(eve, "n0", 0, long, time.Minute))
 		put(row(alice, "n1", 2, t0.Add(time.Minute), 2*time.Minute), row(bob, "n1", 0, t0.Add(time.Minute), time.Minute),
 			row(alice, "n2", 1, t0, 2*time.Minute))
 
@@ -77,13 +79,17 @@ func TestPresenceRowsFindTheAbsent(t *testing.T) {
 			t.Errorf("a limit of 2 listed %v", ids)
 		}
 
-		// Expired rows go; those still counting stay.
+		// Expired rows of offline agents go; those of absent agents (not
+		// yet set offline) and those still counting stay.
 		mustUpdate(t, s, func(tx kefu.Tx) error { return tx.DeletePresence(ctx, t0.Add(2*time.Minute)) })
-		if got, _ := s.Presence(ctx, bob.ID); len(got) != 0 {
-			t.Errorf("bob's expired row was kept: %+v", got)
+		if got, _ := s.Presence(ctx, dave.ID); len(got) != 0 {
+			t.Errorf("offline dave's expired row was kept: %+v", got)
 		}
-		if got, _ := s.Presence(ctx, alice.ID); len(got) != 1 || got[0].NodeID != "n1" {
-			t.Errorf("alice's rows after the delete = %+v, want n1's alone", got)
+		if got, _ := s.Presence(ctx, bob.ID); len(got) != 1 {
+			t.Errorf("absent bob's expired row went before he was set offline: %+v", got)
+		}
+		if got, _ := s.Presence(ctx, alice.ID); len(got) != 2 {
+			t.Errorf("alice's rows after the delete = %+v, want both", got)
 		}
 	})
 }
@@ -134,7 +140,9 @@ func TestAbsentAgentSetOfflineOnce(t *testing.T) {
 		bob := seedAgentWithStatus(t, s, "bob", kefu.StatusOnline, long)
 		carol := seedAgentWithStatus(t, s, "carol", kefu.StatusAway, t0.Add(-time.Second))
 		mustUpdate(t, s, func(tx kefu.Tx) error {
-			return tx.PutPresence(ctx, []kefu.AgentPresence{{AgentID: bob.ID, NodeID: "n1", Connections: 1, SeenAt: t0, ExpiresAt: t0.Add(time.Second)}})
+			return tx.PutPresence(ctx, []kefu.AgentPresence{{AgentID: bob.ID, NodeID: "n1", Connections: 1, SeenAt: t0, ExpiresAt: t0.Add(time.Second)},
+				{AgentID: alice.ID, NodeID: "n1", SeenAt: long, ExpiresAt: long.Add(time.Minute)},
+				{AgentID: carol.ID, NodeID: "n1", SeenAt: long, ExpiresAt: long.Add(time.Minute)}})
 		})
 
 		now := t0

@@ -43,6 +43,7 @@ type presence struct {
 	conns   map[int64]int       // this node's desk WebSockets per agent
 	left    map[int64]time.Time // agents whose last WebSocket here closed, not yet written
 	running bool
+	stopped bool
 	kicked  bool       // a write is on its way (see kick)
 	timer   kefu.Timer // the next tick
 	lastOK  time.Time  // the last tick whose store work succeeded
@@ -104,7 +105,7 @@ func (p *presence) disconnected(agentID int64) {
 // the next heartbeat. Kicks coming while one waits to write share it.
 func (p *presence) kick() {
 	p.mu.Lock()
-	if !p.running || p.kicked {
+	if p.stopped || p.kicked { // before start too: a workspace may open first
 		p.mu.Unlock()
 		return
 	}
@@ -115,9 +116,9 @@ func (p *presence) kick() {
 		defer p.writeMu.Unlock()
 		p.mu.Lock()
 		p.kicked = false
-		running := p.running
+		stopped := p.stopped
 		p.mu.Unlock()
-		if running { // else stop wrote the last word
+		if !stopped { // else stop wrote the last word
 			if err := p.writeLocked(); err != nil {
 				p.s.Log.Warn("presence: write this node's agents", "err", err)
 			}
@@ -220,7 +221,7 @@ func (p *presence) stop() {
 		p.mu.Unlock()
 		return
 	}
-	p.running = false
+	p.running, p.stopped = false, true
 	if p.timer != nil {
 		p.timer.Stop()
 	}
