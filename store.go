@@ -113,6 +113,18 @@ type Tx interface {
 	CreateCannedReply(ctx context.Context, c *CannedReply) error
 	SaveCannedReply(ctx context.Context, c *CannedReply) error
 	DeleteCannedReply(ctx context.Context, id int64) error
+
+	// PutPresence writes a node's presence rows, one per agent (no agent
+	// twice in a call), replacing that node's earlier row of each agent.
+	PutPresence(ctx context.Context, rows []AgentPresence) error
+	// DeletePresence removes the presence rows, of every node, that stopped
+	// counting by expiredBy and whose agent is offline.
+	DeletePresence(ctx context.Context, expiredBy time.Time) error
+	// SetAbsentOffline sets the agent offline (last seen now) if
+	// AbsentAgents(now, changedBefore) would still list them, in one
+	// conditional update; ok reports whether it did, so of several nodes
+	// finding the same agent absent only one goes on to requeue.
+	SetAbsentOffline(ctx context.Context, agentID int64, now, changedBefore time.Time) (ok bool, err error)
 }
 
 // Reader is what can be read outside a transaction (from a snapshot that may
@@ -187,6 +199,25 @@ type Reader interface {
 	// CannedReplies lists an agent's personal replies and those of the
 	// given teams, by shortcut.
 	CannedReplies(ctx context.Context, agentID int64, teamIDs []int64) ([]*CannedReply, error)
+
+	// AbsentAgents lists (by id, at most limit) the agents online or away
+	// whose status changed before changedBefore and who have presence rows
+	// but none counting at now, on any node.
+	AbsentAgents(ctx context.Context, now, changedBefore time.Time, limit int) ([]int64, error)
+	// Presence lists an agent's presence rows, by node.
+	Presence(ctx context.Context, agentID int64) ([]AgentPresence, error)
+}
+
+// AgentPresence is a node's record that an agent has workspaces open on it
+// (Connections of them, still there at SeenAt) or had until SeenAt
+// (Connections 0: the last one closed, or the node stopped). It counts the
+// agent as present until ExpiresAt.
+type AgentPresence struct {
+	AgentID     int64     `json:"agent_id"`
+	NodeID      string    `json:"node_id"`
+	Connections int       `json:"connections"`
+	SeenAt      time.Time `json:"seen_at"`
+	ExpiresAt   time.Time `json:"expires_at"`
 }
 
 // QueueFilter narrows the queue.

@@ -76,24 +76,14 @@ func (s *Server) AgentConnections(agentID int64) int {
 }
 
 // Run does the server's background work until ctx is done: the desk hub's
-// sweeps for messages its workspaces missed (see deskResume); and it tells the
-// other nodes which agents have a workspace open here and sets offline the
-// agents that have none open anywhere (see presence). Presence must run on
-// every node — the others know this node's agents only from its
-// announcements — so if it cannot start (the store or the bus unreachable
-// at boot), it is tried again every second rather than left off.
+// sweeps for messages its workspaces missed (see deskResume); and it
+// heartbeats which agents have a workspace open here and sets offline the
+// agents that have none open anywhere (see presence).
 func (s *Server) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() { s.desk.runResume(ctx) })
-	for err := s.presence.start(); err != nil; err = s.presence.start() {
-		s.Log.Error("presence: start; trying again in a second", "err", err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
-		}
-	}
+	s.presence.start()
 	<-ctx.Done()
 	s.presence.stop()
 }
