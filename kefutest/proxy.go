@@ -3,8 +3,8 @@ package kefutest
 import (
 	"io"
 	"net"
-	"os"
 	"net/url"
+	"os"
 	"sync"
 	"testing"
 )
