@@ -32,6 +32,9 @@ type Options struct {
 	// PresenceGrace is how long an agent may be without a workspace before
 	// being set offline (default: the server's 60 s).
 	PresenceGrace time.Duration
+	// Limits are the abuse limits (zero: the defaults); load tests that
+	// send faster than a person raise them.
+	Limits edge.Limits
 }
 
 // waitBound is how long a test waits for something that should happen: far
@@ -80,6 +83,7 @@ func NewServer(t testing.TB, o Options) *Server {
 	}
 	cfg.Engine = engine.Config{SessionTimeout: o.SessionTimeout, SweepInterval: 50 * time.Millisecond, RouteInterval: 100 * time.Millisecond}
 	cfg.HTTP.PresenceGrace = o.PresenceGrace
+	cfg.HTTP.Limits = o.Limits
 	cfg.HTTP.DeskResync = time.Second // short, so that tests see sweeps; not so short that loaded cores spend their time on them
 	cfg.Push.Deadline, cfg.Push.RetryDelay, cfg.Push.PollInterval = o.PushDeadline, o.PushRetryDelay, 50*time.Millisecond
 	n, err := node.Open(context.Background(), cfg)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/client"
+	"github.com/kefuhq/kefu/httpapi/edge"
 	"github.com/kefuhq/kefu/kefutest"
 )
 
@@ -48,7 +49,7 @@ func (s *statusCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 // customer's live connection.
 func TestStoreOutageIsRetryableAndLosesNothing(t *testing.T) {
 	dsn, proxy := kefutest.PostgresBehindProxy(t)
-	s := kefutest.NewServer(t, kefutest.Options{Engine: "postgres", DSN: dsn})
+	s := kefutest.NewServer(t, kefutest.Options{Engine: "postgres", DSN: dsn, Limits: loadLimits})
 	app := s.App("", kefu.PushPlaintext, kefu.PushJSON)
 
 	const perSender = 30
@@ -269,3 +270,6 @@ func retryPause(ctx context.Context) {
 	case <-time.After(20 * time.Millisecond):
 	}
 }
+
+// loadLimits lets a load test's customers send faster than a person does.
+var loadLimits = edge.Limits{CustomerRate: 10000, CustomerBurst: 10000, AddressRate: 10000, AddressBurst: 10000}

@@ -41,7 +41,7 @@ func TestDeskConnectedInBrowser(t *testing.T) {
 		t.Fatalf("B: create connected app: %v", err)
 	}
 	if err := a.Engine.CreateApp(ctx, &kefu.App{ID: appID, OriginalID: gh, Name: "Real Shop", Secret: secret,
-		Push: kefu.PushConfig{URL: connector.URL(b.URL, appID), Token: "consoletoken", EncodingAESKey: key, Mode: kefu.PushSafe, Format: kefu.PushXML}}); err != nil {
+		Push: kefu.PushConfig{URL: connector.URL(b.URL, appID), Token: "consoletoken", EncodingAESKey: key, Mode: kefu.PushSafe, Format: kefu.PushXML, AllowPrivate: true}}); err != nil {
 		t.Fatalf("A: set B as the push URL (handshake): %v", err)
 	}
 	b.Agent("ann", kefu.RoleAgent, appID)
