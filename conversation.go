@@ -2,7 +2,7 @@ package kefu
 
 import "time"
 
-// State is where a customer's messages go (docs/wechat-protocol.md#session-rules).
+// State is where a customer's messages go (docs/wechat.md#session-rules).
 type State string
 
 const (

@@ -3,7 +3,7 @@ package kefu
 import "time"
 
 // Quota is how many messages the developer's API may still send a customer,
-// and until when (docs/wechat-protocol.md#quotas): after a user message, 5 within 48 hours;
+// and until when (docs/wechat.md#quotas): after a user message, 5 within 48 hours;
 // after the user enters the chat, 2 within a minute. Quotas do not add up:
 // each user action resets the count to that action's maximum and the window
 // to the longer of the current one and the action's.

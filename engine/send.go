@@ -22,7 +22,7 @@ type SendRequest struct {
 }
 
 // AgentWindow is how long after the customer's last message an agent may
-// still write to a mini program user (48 hours, docs/wechat-protocol.md#the-agent-side).
+// still write to a mini program user (48 hours, docs/wechat.md#the-agent-side).
 const AgentWindow = 48 * time.Hour
 
 // Send validates, sanitises and stores a message to a customer and

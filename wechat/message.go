@@ -44,7 +44,7 @@ type Message struct {
 	Extra map[string]string
 }
 
-// Message types and events (docs/wechat-protocol.md#inbound-messages-and-events).
+// Message types and events (docs/wechat.md#inbound-messages-and-events).
 const (
 	MsgTypeText               = "text"
 	MsgTypeImage              = "image"

@@ -13,7 +13,7 @@ import (
 	"github.com/kefuhq/kefu/wechat"
 )
 
-// WeChat's official vectors, from its message push page (docs/wechat-protocol.md#test-vectors).
+// WeChat's official vectors, from its message push page (docs/wechat.md#test-vectors).
 const (
 	vecToken     = "AAAAA"
 	vecAESKey    = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" // 43 × A

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// WeChat's official vectors (docs/wechat-protocol.md#test-vectors).
+// WeChat's official vectors (docs/wechat.md#test-vectors).
 const (
 	vecToken   = "AAAAA"
 	vecAESKey  = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"

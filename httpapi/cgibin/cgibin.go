@@ -29,7 +29,7 @@ type Server struct {
 // New returns the /cgi-bin surface.
 func New(s edge.Surface) *Server { return &Server{Surface: s} }
 
-// Routes mounts /cgi-bin. The surface speaks WeChat's API (docs/wechat-protocol.md), so that a
+// Routes mounts /cgi-bin. The surface speaks WeChat's API (docs/wechat.md), so that a
 // developer's existing SDK works against Kefu by changing its base URL.
 // Every answer is HTTP 200 with WeChat's {"errcode","errmsg"} on failure,
 // as WeChat does, never the client API's error shape. See docs/cgi-bin.md.

@@ -110,7 +110,7 @@ type deskConversationView struct {
 }
 
 // replyWindow is what may still be sent to a mini program user (see
-// docs/wechat-protocol.md): the developer API's quota, and the agents' 48-hour window.
+// docs/wechat.md): the developer API's quota, and the agents' 48-hour window.
 type replyWindow struct {
 	APIRemaining int       `json:"api_remaining"`
 	APIUntil     time.Time `json:"api_until,omitzero"`

@@ -1,6 +1,6 @@
 // <kefu-customer-panel> is the right column: who the customer is (channel,
 // SDK version, sessionFrom), the message card they came with, the reply
-// window and quota for mini program users (docs/wechat-protocol.md) with a live
+// window and quota for mini program users (docs/wechat.md) with a live
 // countdown — one shared quota for customers of a real mini program, where
 // agents spend it too (docs/connect.md) — and the conversation's earlier sessions. (What the customer
 // has received and read shows on the messages themselves.)
