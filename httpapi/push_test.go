@@ -97,9 +97,12 @@ func TestPushFailures(t *testing.T) {
 				if n := notice.Notice; n.Code != kefu.NoticeDeveloperUnavailable || n.Text != "该小程序客服暂时无法提供服务，请稍后再试" {
 					t.Errorf("notice %+v", n)
 				}
-				// Give a wrong fourth try the time and the clock to happen.
+				// A wrong fourth try would come before the next message of
+				// the conversation is tried (its pushes go out in order):
+				// move the clock, then wait for that sentinel's first try.
 				s.Clock.Advance(time.Minute)
-				time.Sleep(150 * time.Millisecond)
+				sentinel := user.Say("sentinel")
+				waitAttempts(t, s, kefu.PushLogFilter{MessageID: sentinel.ID}, 1)
 				if atts := waitAttempts(t, s, kefu.PushLogFilter{MessageID: msg.ID}, tc.wantTries); len(atts) != tc.wantTries {
 					t.Errorf("%d tries, want exactly %d", len(atts), tc.wantTries)
 				}
@@ -121,7 +124,12 @@ func TestPushFailures(t *testing.T) {
 					}
 				}
 				if hook != nil {
-					pushes := hook.Pushes()
+					var pushes []*kefutest.Push // of the message, not the sentinel
+					for _, p := range hook.Pushes() {
+						if p.Message == nil || p.Message.MsgID != sentinel.ID+kefu.MsgIDBase {
+							pushes = append(pushes, p)
+						}
+					}
 					if len(pushes) != tc.wantTries {
 						t.Fatalf("the developer got %d pushes, want %d", len(pushes), tc.wantTries)
 					}
