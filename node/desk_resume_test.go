@@ -134,7 +134,6 @@ func (c *deskResumeCluster) everyStoredMessageReachesTheDesks(t *testing.T) {
 // are never published, and then it stops. The agents' workspaces, open on
 // the other node, get every stored message live, without a reload.
 func TestDesksGetWhatAKilledNodeNeverPublished(t *testing.T) {
-	t.Skip("known failure after the merges of this stop: the desk hub's sweep does not yet deliver every missed message (see the open faults issue)")
 	c := newDeskResumeCluster(t)
 	var once sync.Once
 	c.load(t, 15, func(n int64) {
@@ -150,7 +149,6 @@ func TestDesksGetWhatAKilledNodeNeverPublished(t *testing.T) {
 // during load and lets them back: every stored message, those published
 // while NATS was away included, reaches the agents' open workspaces live.
 func TestDesksGetWhatWasPublishedWhileNATSRestarted(t *testing.T) {
-	t.Skip("known failure after the merges of this stop: the desk hub's sweep does not yet deliver every missed message (see the open faults issue)")
 	c := newDeskResumeCluster(t)
 	var cut, restore sync.Once
 	c.load(t, 15, func(n int64) {

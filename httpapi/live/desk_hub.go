@@ -74,8 +74,7 @@ func (h *deskHub) set(ds *deskSession, topics []string, first bool) (changed boo
 		had[name] = true
 	}
 	want := make(map[string]bool, len(topics))
-	var added, gone []string
-	subscribed := false
+	var added, gone, subscribed []string
 	for _, name := range topics {
 		if want[name] {
 			continue
@@ -90,7 +89,9 @@ func (h *deskHub) set(ds *deskSession, topics []string, first bool) (changed boo
 			h.mu.Unlock()
 			return false, err
 		}
-		subscribed = subscribed || sub
+		if sub {
+			subscribed = append(subscribed, name)
+		}
 		added = append(added, name)
 	}
 	for _, name := range old {
@@ -104,7 +105,7 @@ func (h *deskHub) set(ds *deskSession, topics []string, first bool) (changed boo
 		ds.joinedGen.Store(h.gen) // it loads its lists after this: no sweep under way is for it
 	}
 	h.mu.Unlock()
-	if subscribed {
+	if len(subscribed) > 0 {
 		// Until the server has the new subscription, what other nodes
 		// publish on it is not sent here; the workspace, told to reload
 		// once this returns, would miss it. If the server is unreachable
@@ -112,6 +113,9 @@ func (h *deskHub) set(ds *deskSession, topics []string, first bool) (changed boo
 		if err := h.bus.Flush(); err != nil {
 			ds.s.Log.Warn("desk websocket: confirm subscriptions", "err", err)
 		}
+		// Where the apps' conversations stand now is what the workspace
+		// loads next: the hub's sweeps deliver what comes after it.
+		h.baseline(ds.wc.ctx, subscribed)
 	}
 	return len(added)+len(gone) > 0, nil
 }

@@ -19,6 +19,10 @@ import (
 // bus is back, it asks the store which of its apps' conversations moved past
 // that, and delivers the missing messages to its connections as if they had
 // come on the bus. A message arriving after a gap asks for a sweep too.
+//
+// Where a conversation starts is recorded when this node starts watching
+// its app (baseline): the workspace that made it watch loads the app from
+// the store after that, so what is missing is only what comes after.
 type deskResume struct {
 	interval time.Duration // between sweeps
 	margin   time.Duration // how far back of the last sweep a sweep looks
@@ -26,16 +30,19 @@ type deskResume struct {
 
 	mu    sync.Mutex // never held while reading the store or delivering
 	marks map[int64]*deskMark
-	swept map[string]bool // apps swept once since they were first watched
-	last  time.Time       // the engine clock at the last sweep's start
+	last  time.Time // the engine clock at the last sweep's start
 }
 
 // deskMark is what the hub delivered of a conversation: every message up
 // to upTo, and those in above (delivered after a gap, before it was filled).
+// A loose mark was started by a message the hub got without knowing the
+// conversation (its first since it was forgotten): what lies below it is
+// not known, and the next sweep reads the conversation's recent tail.
 type deskMark struct {
 	app     string
 	upTo    int64
 	above   []int64 // sorted, each > upTo+1
+	loose   bool
 	touched time.Time
 }
 
@@ -59,7 +66,7 @@ func newDeskResume(interval time.Duration) *deskResume {
 		interval = DefaultDeskResync
 	}
 	return &deskResume{interval: interval, margin: max(deskResumeMargin, 2*interval), kick: make(chan struct{}, 1),
-		marks: map[int64]*deskMark{}, swept: map[string]bool{}}
+		marks: map[int64]*deskMark{}}
 }
 
 // soon asks for a sweep now. It never blocks.
@@ -79,8 +86,13 @@ func (r *deskResume) fresh(app string, conv, seq int64) bool {
 	defer r.mu.Unlock()
 	m := r.marks[conv]
 	if m == nil {
-		r.marks[conv] = &deskMark{app: app, upTo: seq, touched: time.Now()}
-		return true
+		m = &deskMark{app: app, touched: time.Now()}
+		r.marks[conv] = m
+		if seq > 1 {
+			// Nothing is known below it: the sweep reads what is recent.
+			m.loose = true
+			r.soon()
+		}
 	}
 	if !m.take(seq) {
 		return false
@@ -106,9 +118,7 @@ func (m *deskMark) take(seq int64) bool {
 		return true
 	}
 	m.upTo = seq
-	for len(m.above) > 0 && m.above[0] == m.upTo+1 {
-		m.upTo, m.above = m.above[0], m.above[1:]
-	}
+	m.settle()
 	return true
 }
 
@@ -132,8 +142,7 @@ func (h *deskHub) runResume(ctx context.Context) {
 
 // sweep delivers what the hub's connections missed. Connections that
 // joined after it started are left out: they load their lists after
-// joining, and so get from the store everything this sweep finds. An app's
-// first sweep only records where its conversations stand.
+// joining, and so get from the store everything this sweep finds.
 func (h *deskHub) sweep(ctx context.Context) {
 	s, r := h.s, h.resume
 	h.mu.Lock()
@@ -155,10 +164,6 @@ func (h *deskHub) sweep(ctx context.Context) {
 	if r.last.IsZero() {
 		since = now.Add(-r.margin)
 	}
-	first := map[string]bool{}
-	for _, app := range apps {
-		first[app] = !r.swept[app]
-	}
 	r.mu.Unlock()
 	convs, err := h.moved(ctx, apps, since)
 	if err != nil {
@@ -166,19 +171,10 @@ func (h *deskHub) sweep(ctx context.Context) {
 		return // the next sweep looks as far back
 	}
 	for _, c := range convs {
-		h.catchUp(ctx, c, first[c.AppID], since, gen)
+		h.catchUp(ctx, c, since, gen)
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, app := range apps {
-		// An app nobody watches any more was forgotten meanwhile: its
-		// next sweep, when watched again, only records.
-		if h.topics[engine.AppTopic(app)] != nil {
-			r.swept[app] = true
-		}
-	}
 	r.last = now
 	// Forget conversations quiet for a while: memory stays bounded by what
 	// moved recently. One that moves again is caught up by its tail.
@@ -220,26 +216,66 @@ func (h *deskHub) moved(ctx context.Context, apps []string, since time.Time) ([]
 	return all, nil
 }
 
-// catchUp delivers the messages of c the hub has not delivered.
-func (h *deskHub) catchUp(ctx context.Context, c *kefu.Conversation, first bool, since time.Time, gen int64) {
+// baseline records where the apps' conversations that moved lately stand:
+// a connection that made this node watch them loads them from the store
+// after it. Those that did not move lately are caught up by their recent
+// tail when they do. Without the store, the sweeps read those tails.
+func (h *deskHub) baseline(ctx context.Context, topics []string) {
+	r := h.resume
+	var apps []string
+	for _, name := range topics {
+		if app, ok := appOfTopic(name); ok {
+			apps = append(apps, app)
+		}
+	}
+	if len(apps) == 0 {
+		return
+	}
+	convs, err := h.moved(ctx, apps, h.s.Clock.Now().Add(-r.margin))
+	if err != nil {
+		h.s.Log.Warn("desk hub: read where conversations stand", "err", err)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range convs {
+		m := r.marks[c.ID]
+		if m == nil {
+			m = &deskMark{app: c.AppID}
+			r.marks[c.ID] = m
+		}
+		m.touched = time.Now()
+		if m.upTo < c.LastSeq {
+			m.upTo, m.loose = c.LastSeq, false
+			m.above = slices.DeleteFunc(m.above, func(s int64) bool { return s <= c.LastSeq })
+			m.settle()
+		}
+	}
+}
+
+// settle moves upTo over the delivered messages right above it.
+func (m *deskMark) settle() {
+	for len(m.above) > 0 && m.above[0] == m.upTo+1 {
+		m.upTo, m.above = m.above[0], m.above[1:]
+	}
+}
+
+// catchUp delivers the messages of c the hub has not delivered. Of a
+// conversation it knew nothing of, it reads the last deskResumeTail
+// messages and delivers those created since.
+func (h *deskHub) catchUp(ctx context.Context, c *kefu.Conversation, since time.Time, gen int64) {
 	r := h.resume
 	if c.LastSeq == 0 {
 		return
 	}
 	r.mu.Lock()
 	m := r.marks[c.ID]
-	if first || m != nil && m.upTo >= c.LastSeq {
-		if m == nil {
-			m = &deskMark{app: c.AppID, upTo: c.LastSeq}
-			r.marks[c.ID] = m
-		} else if first {
-			m.upTo, m.above = max(m.upTo, c.LastSeq), nil
-		}
+	if m != nil && !m.loose && m.upTo >= c.LastSeq {
 		m.touched = time.Now()
 		r.mu.Unlock()
 		return
 	}
-	known := m != nil
+	known := m != nil && !m.loose
 	after := max(0, c.LastSeq-deskResumeTail)
 	if known {
 		after = m.upTo
@@ -259,7 +295,7 @@ func (h *deskHub) catchUp(ctx context.Context, c *kefu.Conversation, first bool,
 			r.mu.Lock()
 			m := r.marks[c.ID]
 			if m == nil {
-				m = &deskMark{app: c.AppID, upTo: after}
+				m = &deskMark{app: c.AppID, upTo: after, loose: true}
 				r.marks[c.ID] = m
 			}
 			m.touched = time.Now()
@@ -274,12 +310,13 @@ func (h *deskHub) catchUp(ctx context.Context, c *kefu.Conversation, first bool,
 		}
 	}
 	r.mu.Lock()
-	if m := r.marks[c.ID]; m != nil && m.upTo < c.LastSeq {
-		m.upTo = c.LastSeq
-		m.above = slices.DeleteFunc(m.above, func(s int64) bool { return s <= c.LastSeq })
-		for len(m.above) > 0 && m.above[0] == m.upTo+1 {
-			m.upTo, m.above = m.above[0], m.above[1:]
+	if m := r.marks[c.ID]; m != nil {
+		if m.upTo < c.LastSeq {
+			m.upTo = c.LastSeq
+			m.above = slices.DeleteFunc(m.above, func(s int64) bool { return s <= c.LastSeq })
+			m.settle()
 		}
+		m.loose = false
 	}
 	r.mu.Unlock()
 }
@@ -309,12 +346,10 @@ func (h *deskHub) deliverMissed(c *kefu.Conversation, m *kefu.Message, gen int64
 }
 
 // forgetApp drops what the hub knew of an app nobody here watches any more:
-// when someone does again, they load it afresh and the app's next sweep
-// starts over.
+// when someone does again, they load it afresh from a new baseline.
 func (r *deskResume) forgetApp(app string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.swept, app)
 	for id, m := range r.marks {
 		if m.app == app {
 			delete(r.marks, id)

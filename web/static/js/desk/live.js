@@ -2,8 +2,11 @@
 // event to state.js and, on each hello — sent once the server listens for
 // us, after every (re)connect and whenever what we may see changed (our
 // apps, teams or role, a new app for an admin) — reloads the lists and
-// fetches the open conversation's messages after the last seq it has, so
-// nothing is missed and nothing duplicated (messages are deduplicated by seq).
+// fetches the open conversation's messages after what it is complete up
+// to, so nothing is missed. A live message that leaves a gap below it in the
+// open conversation fetches the gap. The server may deliver a message twice
+// (its sweep for messages the bus lost races the bus): messages are
+// deduplicated by id here and by seq in the open conversation.
 
 import { KefuSocket } from "../socket.js";
 import { previewText } from "../render.js";
@@ -16,6 +19,16 @@ import { wake } from "./outbox.js";
 
 let sock = null;
 const TYPING_SHOWN = 15000; // the server's typing lifetime (engine.TypingLifetime)
+const SEEN_KEPT = 5000; // message ids remembered against duplicates
+const seen = new Set(); // ids of the messages that came live, oldest first
+
+/** Records a live message's id; reports false if it came before. */
+function firstTime(m) {
+  if (seen.has(m.id)) return false;
+  seen.add(m.id);
+  if (seen.size > SEEN_KEPT) seen.delete(seen.values().next().value);
+  return true;
+}
 
 /** Starts the connection; returns the socket (for typing frames). */
 export function startLive() {
@@ -90,27 +103,30 @@ async function handle(ev) {
       const conv = ev.conversation;
       if (!conv) return;
       const wasQueued = state.queue.has(conv.id), wasMine = state.mine.has(conv.id);
-      if (ev.type === "message" && ev.message && ev.message.kind !== "event") {
+      const fresh = ev.type === "message" && ev.message && ev.message.kind !== "event" && firstTime(ev.message);
+      if (fresh) {
         const m = ev.message;
         if (m.sender === "user") state.typing.delete(conv.id);
+        const listed = state.mine.get(conv.id) || state.queue.get(conv.id);
+        // Not newer than the list's preview: a gap filled late, or what the
+        // list loaded already (its unread count is the server's).
+        const newer = !listed || !listed.last_message || listed.last_message.seq < m.seq;
         if (conv.id === state.openId) {
           const hole = holeBefore(m.seq);
           addMessages([m]);
           if (hole) catchUp().catch(() => {}); // what came before it never arrived
           markRead();
-        } else if (m.sender === "user") {
-          const listed = state.mine.get(conv.id) || state.queue.get(conv.id);
-          if (listed) listed.unread = (listed.unread || 0) + 1;
+        } else if (m.sender === "user" && listed && newer) {
+          listed.unread = (listed.unread || 0) + 1;
         }
-        const listed = state.mine.get(conv.id) || state.queue.get(conv.id);
-        if (listed) listed.last_message = m;
+        if (listed && newer) listed.last_message = m;
       }
       await upsert(conv);
       const online = state.me && state.me.status === "online";
       const open = () => openConversation(conv.id);
       if (!wasQueued && state.queue.has(conv.id) && online) notifyNewSession(customerName(state.queue.get(conv.id)), open);
       else if (!wasMine && state.mine.has(conv.id)) notifyNewSession(customerName(state.mine.get(conv.id)), open);
-      else if (ev.type === "message" && ev.message.sender === "user" && state.mine.has(conv.id) &&
+      else if (fresh && ev.message.sender === "user" && state.mine.has(conv.id) &&
                (conv.id !== state.openId || document.hidden)) {
         notifyNewMessage(customerName(state.mine.get(conv.id)), previewText(ev.message, t), open);
       }
