@@ -4,7 +4,7 @@
 
 import { api, query } from "./api.js";
 import { t } from "../i18n.js";
-import { state, emit, place, addMessages, lastSeq, isMine, coveredTo } from "./state.js";
+import { state, emit, place, addMessages, lastSeq, isMine, coveredTo, older } from "./state.js";
 import { toast } from "./toast.js";
 
 const PAGE = 100;
@@ -12,8 +12,15 @@ const PAGE = 100;
 /** Reloads the pending and own lists from the server. */
 export async function loadLists() {
   const [q, mine] = await Promise.all([api("GET", "/api/desk/queue"), api("GET", "/api/desk/conversations?mine=1")]);
-  state.queue = new Map(q.conversations.map((c) => [c.id, c]));
-  state.mine = new Map(mine.conversations.filter(isMine).map((c) => [c.id, c]));
+  // A row that a live event made newer while the lists were on their way
+  // keeps what the event told.
+  const fresher = (c) => {
+    const had = state.queue.get(c.id) || state.mine.get(c.id);
+    return older(c, had) ? had : c;
+  };
+  const queue = q.conversations.map(fresher), own = mine.conversations.map(fresher);
+  state.queue = new Map(queue.filter((c) => c.state === "queued").map((c) => [c.id, c]));
+  state.mine = new Map(own.filter(isMine).map((c) => [c.id, c]));
   emit("lists");
 }
 

@@ -43,7 +43,7 @@ export function isMine(c) { return !!c && c.state === "active" && state.me && c.
  */
 export function place(conv) {
   const prev = state.queue.get(conv.id) || state.mine.get(conv.id) || (state.open && state.open.id === conv.id ? state.open : null);
-  if (prev && prev.updated_at && conv.updated_at && Date.parse(prev.updated_at) > Date.parse(conv.updated_at)) return false;
+  if (older(conv, prev)) return false;
   const view = prev ? { ...prev, ...conv } : conv;
   if (!view.customer) return false; // not a full view: the caller fetches one
   let added = false;
@@ -65,6 +65,18 @@ export function place(conv) {
   }
   emit("lists");
   return added;
+}
+
+/**
+ * Whether conv is an older picture of a conversation than prev: fewer
+ * messages, or changed earlier. A view fetched before a live event can
+ * answer after it; timestamps alone cannot tell them apart when both
+ * changes fell in the same millisecond.
+ */
+export function older(conv, prev) {
+  if (!prev || !conv) return false;
+  if ((conv.last_seq || 0) < (prev.last_seq || 0)) return true;
+  return !!(prev.updated_at && conv.updated_at && Date.parse(prev.updated_at) > Date.parse(conv.updated_at));
 }
 
 /** Queue position of a queued conversation (1 = next), among its app and team. */
