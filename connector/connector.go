@@ -26,7 +26,8 @@ import (
 
 // Config tunes the connector. Zero fields take the defaults.
 type Config struct {
-	// HTTPClient calls WeChat (default: keep-alive, no redirects).
+	// HTTPClient calls WeChat (default: keep-alive, no redirects, through
+	// netguard: see guard.go).
 	HTTPClient *http.Client
 	// CallTimeout bounds one call to WeChat (default 10 s).
 	CallTimeout time.Duration
@@ -106,7 +107,7 @@ func New(eng *engine.Engine, read kefu.Reader, cfg Config, log *slog.Logger) *Co
 	if cfg.HTTPClient == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = cfg.Concurrency
-		cfg.HTTPClient = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		cfg.HTTPClient = &http.Client{Transport: guardedTransport(tr), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -147,7 +148,7 @@ func Endpoint(app *kefu.App) (wechat.Endpoint, error) {
 // client is a WeChat API client for a connected app, taking its token from
 // the store shared by every node.
 func (c *Connector) client(app *kefu.App) *wechat.Client {
-	opts := []wechat.ClientOption{wechat.WithBaseURL(app.Upstream.BaseURL), wechat.WithHTTPClient(c.cfg.HTTPClient), wechat.WithStableToken()}
+	opts := []wechat.ClientOption{wechat.WithBaseURL(app.Upstream.BaseURL), wechat.WithHTTPClient(c.appHTTP(app)), wechat.WithStableToken()}
 	raw := wechat.NewClient(app.ID, app.Secret, opts...)
 	ts := &tokenSource{eng: c.eng, appID: app.ID, fetch: func(ctx context.Context) (string, time.Duration, error) {
 		resp, err := raw.FetchToken(ctx)

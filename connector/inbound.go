@@ -225,7 +225,7 @@ func (c *Connector) keepMedia(ctx context.Context, app *kefu.App, mediaID, fallb
 	}
 	if data == nil && kefu.IsWebURL(fallbackURL) {
 		var err error
-		if data, err = c.download(ctx, fallbackURL); err != nil {
+		if data, err = c.download(ctx, app, fallbackURL); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -247,12 +247,12 @@ func (c *Connector) keepMedia(ctx context.Context, app *kefu.App, mediaID, fallb
 }
 
 // download reads a picture URL WeChat gave in a verified push.
-func (c *Connector) download(ctx context.Context, u string) ([]byte, error) {
+func (c *Connector) download(ctx context.Context, app *kefu.App, u string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.cfg.HTTPClient.Do(req)
+	resp, err := c.appHTTP(app).Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("GET picture URL: %w", err)
 	}

@@ -30,7 +30,9 @@ func connectedServer(t *testing.T, mode kefu.PushMode, format kefu.PushFormat) (
 func connectedServerTo(t *testing.T, base string, mode kefu.PushMode, format kefu.PushFormat) (*kefutest.Server, *kefu.App, wechat.Endpoint) {
 	t.Helper()
 	s := kefutest.NewServer(t, kefutest.Options{})
+	// The stand-in WeChat is on loopback: the app allows it, as an admin would.
 	app := &kefu.App{ID: "wx" + engine.NewAlnum(16), OriginalID: "gh_" + engine.NewAlnum(12), Secret: engine.NewSecret(16),
+		Push:     kefu.PushConfig{AllowPrivate: true},
 		Upstream: &kefu.Upstream{BaseURL: base, Token: "consoletoken", Mode: mode, Format: format}}
 	if mode != kefu.PushPlaintext {
 		app.Upstream.EncodingAESKey = engine.NewAlnum(43)

@@ -44,6 +44,7 @@ func newPair(t *testing.T, mode kefu.PushMode, format kefu.PushFormat) *pair {
 		key = engine.NewAlnum(43)
 	}
 	// B first: A's handshake runs against it when A saves the push URL.
+	// AllowPrivate: B's hook and its WeChat (node A) are both on loopback.
 	bApp := &kefu.App{ID: p.appID, OriginalID: gh, Name: "Real Shop", Secret: p.secret,
 		Push:     kefu.PushConfig{URL: p.hook.URL, Token: "testtoken", EncodingAESKey: engine.NewAlnum(43), Mode: kefu.PushSafe, Format: kefu.PushJSON, AllowPrivate: true},
 		Upstream: &kefu.Upstream{BaseURL: p.a.URL, Token: "consoletoken", EncodingAESKey: key, Mode: mode, Format: format}}

@@ -72,7 +72,7 @@ func NewServer(t testing.TB, o Options) *Server {
 	if o.PushRetryDelay == 0 {
 		o.PushRetryDelay = 20 * time.Millisecond
 	}
-	cfg := node.Config{Addr: o.Addr, NATS: o.NATS, Bus: o.Bus, Demo: o.Demo, Clock: o.Clock}
+	cfg := node.Config{Addr: o.Addr, NATS: o.NATS, Bus: o.Bus, Demo: o.Demo, Clock: o.Clock, SecretKeys: SecretKey}
 	if o.Engine == "postgres" {
 		cfg.DB = o.DSN
 	} else {

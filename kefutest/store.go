@@ -84,7 +84,7 @@ func StoreDSN(tb testing.TB, engine string) string {
 // OpenStore opens a fresh store of the given engine, closed when the test ends.
 func OpenStore(tb testing.TB, engine string) *sqlstore.Store {
 	tb.Helper()
-	s, err := sqlstore.Open(context.Background(), StoreDSN(tb, engine), sqlstore.Options{})
+	s, err := sqlstore.Open(context.Background(), StoreDSN(tb, engine), sqlstore.Options{Keys: SecretKeys()})
 	if err != nil {
 		tb.Fatalf("open %s store: %v", engine, err)
 	}

@@ -60,6 +60,10 @@ type Config struct {
 	// TLSCert and TLSKey, when both set, make the node serve HTTPS (WeChat
 	// pushes only to https URLs) from these PEM files.
 	TLSCert, TLSKey string
+	// SecretKeys (base64 keys, comma-separated, the first encrypting) or
+	// else SecretKeyFile (default: secret.key in DataDir, created on first
+	// start) encrypt the secrets in the store; see secrets.go.
+	SecretKeys, SecretKeyFile string
 }
 
 // DefaultReadTimeout is how long a client has to send a whole request: a
@@ -130,7 +134,11 @@ func (n *Node) open(ctx context.Context) error {
 		dsn = filepath.Join(cfg.DataDir, "kefu.db")
 	}
 	var err error
-	if n.Store, err = sqlstore.Open(ctx, dsn, cfg.Store); err != nil {
+	if n.Store, err = openStore(cfg, func(k *sqlstore.Keyring) (*sqlstore.Store, error) {
+		o := cfg.Store
+		o.Keys = k
+		return sqlstore.Open(ctx, dsn, o)
+	}); err != nil {
 		return err
 	}
 	if cfg.Bus != nil {

@@ -154,7 +154,7 @@ func (s *Store) tryBatch(batch []*op, isolate bool) ([]error, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &txn{reader: reader{q: sqlTx, d: s.dialect, lock: s.dialect.forUpdate, stmts: s.wstmts, tx: sqlTx}, tx: sqlTx}
+	t := &txn{reader: reader{keys: s.keys, q: sqlTx, d: s.dialect, lock: s.dialect.forUpdate, stmts: s.wstmts, tx: sqlTx}, tx: sqlTx}
 	t.reader.flush = t.flushHeld
 	errs := make([]error, len(batch))
 	single := len(batch) == 1

@@ -19,6 +19,7 @@ type querier interface {
 
 // reader implements kefu.Reader over a database or a transaction.
 type reader struct {
+	keys *Keyring // seals and opens secrets (secrets.go)
 	q    querier
 	d    *dialect
 	lock string // " FOR UPDATE" inside PostgreSQL transactions, else ""
@@ -167,11 +168,17 @@ func (r *reader) Setting(ctx context.Context, key string) (string, error) {
 	if err != nil {
 		return "", notFound(err, "read setting")
 	}
+	if secretSettings[key] {
+		return r.open(v, "settings", "value", key)
+	}
 	return v, nil
 }
 
 // PutSetting writes a server-wide setting.
 func (t *txn) PutSetting(ctx context.Context, key, value string) error {
+	if secretSettings[key] {
+		value = t.seal(value, "settings", "value", key)
+	}
 	_, err := t.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	if err != nil {
 		return fmt.Errorf("sqlstore: put setting: %w", err)

@@ -45,6 +45,7 @@ type Store struct {
 	closeMu      sync.RWMutex // held for reading while an update is handed over
 	closed       bool
 	metrics      commitMetrics
+	openReport   *SecretsReport
 }
 
 // Options tune a Store. The zero value is right for most uses.
@@ -54,6 +55,9 @@ type Options struct {
 	Committers int
 	// MaxBatch caps how many updates share one transaction (default 256).
 	MaxBatch int
+	// Keys encrypt the secrets kept in the store (keyring.go); nil keeps
+	// them in clear, for tests and tools that own their database.
+	Keys *Keyring
 }
 
 var _ kefu.Store = (*Store)(nil)
@@ -79,7 +83,12 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.migrate(ctx); err != nil {
+	s.reader.keys = opt.Keys
+	err = s.migrate(ctx)
+	if err == nil {
+		s.openReport, err = s.sweepSecrets(ctx, false)
+	}
+	if err != nil {
 		s.wdb.Close()
 		s.rdb.Close()
 		if s.cdb != nil {

@@ -71,6 +71,9 @@ func (r *reader) UpstreamToken(ctx context.Context, appID string) (*kefu.Upstrea
 	if err != nil {
 		return nil, notFound(err, "read upstream token")
 	}
+	if tok.Token, err = r.open(tok.Token, "upstream_tokens", "token", tok.AppID); err != nil {
+		return nil, err
+	}
 	tok.ExpiresAt, tok.RefreshLeaseUntil = fromMS(expires), fromMS(lease)
 	return &tok, nil
 }
@@ -97,7 +100,7 @@ func (t *txn) LeaseUpstreamToken(ctx context.Context, appID string, now, leaseUn
 func (t *txn) PutUpstreamToken(ctx context.Context, tok *kefu.UpstreamToken) error {
 	_, err := t.exec(ctx, `INSERT INTO upstream_tokens (app_id, token, expires_at, refresh_lease_until) VALUES (?, ?, ?, 0)
 		ON CONFLICT (app_id) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at, refresh_lease_until = 0`,
-		tok.AppID, tok.Token, ms(tok.ExpiresAt))
+		tok.AppID, t.seal(tok.Token, "upstream_tokens", "token", tok.AppID), ms(tok.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("sqlstore: put upstream token: %w", err)
 	}

@@ -7,14 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/kefuhq/kefu"
 	"github.com/kefuhq/kefu/engine"
 	"github.com/kefuhq/kefu/netguard"
-	"github.com/kefuhq/kefu/sqlstore"
 	"github.com/kefuhq/kefu/wechat"
 )
 
@@ -76,7 +74,7 @@ func appCommand(args []string, env lookupEnv, stdout, stderr io.Writer) int {
 	upMode := fs.String("upstream-mode", "safe", "the console's encryption mode: plaintext, compatible or safe")
 	upFormat := fs.String("upstream-format", "json", "the console's data format: xml or json")
 	publicURL := fs.String("public-url", "", "Kefu's public https URL, to print the push URL of a connected app")
-	vars := settingsFromEnv(fs, "KEFU_", "data", "db", "public-url") // the settings shared with kefu serve
+	vars := settingsFromEnv(fs, "KEFU_", "data", "db", "secret-key-file", "public-url") // the settings shared with kefu serve
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
@@ -85,11 +83,7 @@ func appCommand(args []string, env lookupEnv, stdout, stderr io.Writer) int {
 		return 2
 	}
 	ctx := context.Background()
-	dsn := sf.db
-	if dsn == "" {
-		dsn = filepath.Join(sf.data, "kefu.db")
-	}
-	store, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	store, err := sf.open(ctx, env)
 	if err != nil {
 		fmt.Fprintf(stderr, "kefu app: %v\n", err)
 		return 1

@@ -33,6 +33,8 @@ func run(args []string, env lookupEnv, stdin io.Reader, stdout, stderr io.Writer
 		return appCommand(args, env, stdout, stderr)
 	case "wx":
 		return wxCommand(args, stdin, stdout, stderr)
+	case "secrets":
+		return secretsCommand(args, env, stdout, stderr)
 	case "bench":
 		return benchCommand(args, env, stdout, stderr)
 	case "help":
@@ -50,10 +52,11 @@ Commands:
   serve      run Kefu (the default when no command is given)
   app        manage mini programs: add, list, set
   wx         WeChat protocol tools: sign, decrypt, encrypt
+  secrets    the keys that encrypt secrets in the database: new-key, rotate
   bench      measure Kefu on this machine against its ceilings
   help       show this help
 
-Run "kefu <command> -h" for the flags of app, wx and bench.
+Run "kefu <command> -h" for the flags of app, wx, secrets and bench.
 `
 
 // parseFlags parses a command's flags. When it returns false the command is

@@ -14,17 +14,20 @@ import (
 	"time"
 
 	"github.com/kefuhq/kefu/node"
+	"github.com/kefuhq/kefu/sqlstore"
 )
 
 // storeFlags are the flags that say where the data is, shared by every
 // command that opens the store.
 type storeFlags struct {
-	data, db string
+	data, db, secretKeyFile string
 }
 
 func (s *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.data, "data", "kefu-data", "directory of the SQLite database")
 	fs.StringVar(&s.db, "db", "", "PostgreSQL DSN, used instead of SQLite")
+	fs.StringVar(&s.secretKeyFile, "secret-key-file", "", "file of the keys that encrypt the secrets in the database, created on first start; "+
+		"unused when "+sqlstore.KeyEnv+" gives them (default DATA/"+sqlstore.DefaultKeyFile+")")
 }
 
 // logFormat is --log-format: text or json.
@@ -150,7 +153,8 @@ func serveConfig(args []string, env lookupEnv, stdout, stderr io.Writer) (cfg no
 		h = slog.NewJSONHandler(stderr, opts)
 	}
 	cfg = node.Config{Addr: s.addr, DataDir: s.store.data, DB: s.store.db, NATS: s.nats, PublicURL: strings.TrimRight(s.public, "/"),
-		Demo: s.demo, Log: slog.New(h), TLSCert: s.tlsCert, TLSKey: s.tlsKey}
+		Demo: s.demo, Log: slog.New(h), TLSCert: s.tlsCert, TLSKey: s.tlsKey, SecretKeyFile: s.store.secretKeyFile}
+	cfg.SecretKeys, _ = env(sqlstore.KeyEnv)
 	cfg.Engine.SessionTimeout = s.timeout
 	cfg.Push.Deadline, cfg.Push.RetryDelay = s.pushDeadline, s.pushRetry
 	cfg.HTTP.SecureCookies = s.secure || s.tlsCert != ""

@@ -206,7 +206,9 @@ func writeCGIOK(w http.ResponseWriter) {
 // decodeCGI reads a JSON body of at most limit bytes into v: an empty body
 // is 44002; malformed JSON and wrong types are EINVALID (47001), too large
 // ETOOLARGE — both explained by edge's strict JSON decoding (a name given
-// twice, invalid UTF-8 and a wrong type are all 47001).
+// twice, invalid UTF-8, a wrong type and a name that differs from a
+// field's only by case are all 47001; unknown names are ignored, as
+// WeChat does).
 func decodeCGI(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
@@ -215,7 +217,7 @@ func decodeCGI(w http.ResponseWriter, r *http.Request, limit int64, v any) error
 	if len(bytes.TrimSpace(body)) == 0 {
 		return cgiError(wechat.CodeEmptyPostData, "")
 	}
-	return edge.UnmarshalJSON(body, v)
+	return edge.UnmarshalCGI(body, v)
 }
 
 // cgiHandler is a /cgi-bin handler for a caller with a valid access token

@@ -17,12 +17,16 @@ import (
 
 // Every JSON a surface takes in — request bodies of the client, desk,
 // admin and components APIs and of /cgi-bin, and WebSocket frames — is
-// decoded here, by JSON v2 with its defaults: a name given twice and
-// invalid UTF-8 are errors, and names match case-sensitively, so
+// decoded here, by JSON v2: a name given twice and invalid UTF-8 are
+// errors, and names match case-sensitively, so
 // {"kind":"text","KIND":"image"} cannot mean one thing to Kefu and another
 // to a proxy, a log pipeline or the developer's own parser. A name that
-// matches no field (a case variant among them) is ignored, as unknown
-// fields always were: clients newer than the server may send more.
+// matches no field is refused too, saying so — a case variant ("KIND")
+// most of all, since encoding/json-based clients would take it for
+// "kind": a misspelt field is a mistake to tell, not a default to apply.
+// /cgi-bin alone accepts unknown names (UnmarshalCGI), as WeChat's API
+// does, so that a developer's WeChat SDK sending fields Kefu does not use
+// works unchanged; a case variant is refused there too.
 
 // DecodeJSON reads a JSON request body of at most limit bytes into v,
 // turning every way it can be wrong into a clear EINVALID or ETOOLARGE.
@@ -45,10 +49,61 @@ func UnmarshalJSON(data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return kefu.Errorf(kefu.EINVALID, "the body is empty; send a JSON object")
 	}
-	if err := jsonv2.Unmarshal(data, v); err != nil {
-		return JSONError(err)
+	if err := jsonv2.Unmarshal(data, v, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return unknownName(data, v, err)
 	}
 	return nil
+}
+
+// UnmarshalCGI is UnmarshalJSON for /cgi-bin: names no field has are
+// ignored, as WeChat ignores them, but a name that differs from a field's
+// only by case is refused.
+func UnmarshalCGI(data []byte, v any) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return kefu.Errorf(kefu.EINVALID, "the body is empty; send a JSON object")
+	}
+	err := jsonv2.Unmarshal(data, v, jsonv2.RejectUnknownMembers(true))
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, jsonv2.ErrUnknownName) {
+		return JSONError(err)
+	}
+	// Some name is unknown: decode the way a case-insensitive parser would
+	// and the way Kefu does; if they differ, a case variant was given.
+	t := reflect.TypeOf(v).Elem()
+	exact, folded := reflect.New(t), reflect.New(t)
+	if err := jsonv2.Unmarshal(data, exact.Interface()); err != nil {
+		return JSONError(err)
+	}
+	if err := jsonv2.Unmarshal(data, folded.Interface(), jsonv2.MatchCaseInsensitiveNames(true)); err == nil &&
+		!reflect.DeepEqual(exact.Elem().Interface(), folded.Elem().Interface()) {
+		return kefu.Errorf(kefu.EINVALID, "a name in the body differs from a field's only by case; names are case-sensitive")
+	}
+	reflect.ValueOf(v).Elem().Set(exact.Elem())
+	return nil
+}
+
+// unknownName explains err; an unknown name is told as a case variant when
+// it is one (found by decoding again, matching names in any case).
+func unknownName(data []byte, v any, err error) error {
+	var sem *jsonv2.SemanticError
+	if !errors.As(err, &sem) || !errors.Is(err, jsonv2.ErrUnknownName) {
+		return JSONError(err)
+	}
+	// Any other fault of the body (its syntax above all) is told first.
+	t := reflect.TypeOf(v).Elem()
+	if err := jsonv2.Unmarshal(data, reflect.New(t).Interface()); err != nil {
+		return JSONError(err)
+	}
+	name := fieldName(sem.JSONPointer)
+	fresh := reflect.New(t).Interface()
+	again := jsonv2.Unmarshal(data, fresh, jsonv2.RejectUnknownMembers(true), jsonv2.MatchCaseInsensitiveNames(true))
+	var sem2 *jsonv2.SemanticError
+	if !errors.As(again, &sem2) || sem2.JSONPointer != sem.JSONPointer {
+		return kefu.Errorf(kefu.EINVALID, "%s differs from a field's name only by case; names are case-sensitive (write them in lower case, as documented)", name)
+	}
+	return kefu.Errorf(kefu.EINVALID, "%s is not a field here; remove it or check its spelling", name)
 }
 
 // JSONError explains a JSON decoding failure to a person, naming the field

@@ -37,6 +37,7 @@ func TestDeskConnectedInBrowser(t *testing.T) {
 	// B first: A's handshake runs against it when A saves the push URL. No
 	// relay: every customer goes straight to B's agents.
 	if err := b.Engine.CreateApp(ctx, &kefu.App{ID: appID, OriginalID: gh, Name: "Real Shop", Secret: secret,
+		Push:     kefu.PushConfig{AllowPrivate: true}, // A, the stand-in WeChat, is on loopback
 		Upstream: &kefu.Upstream{BaseURL: a.URL, Token: "consoletoken", EncodingAESKey: key, Mode: kefu.PushSafe, Format: kefu.PushXML}}); err != nil {
 		t.Fatalf("B: create connected app: %v", err)
 	}
