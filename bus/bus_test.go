@@ -17,11 +17,16 @@ func testBus(t *testing.T, b Bus, flush func(), handsValues bool) {
 	t.Helper()
 	var mu sync.Mutex
 	got := map[string][]string{}
+	delivered := make(chan struct{}, 1) // a nudge after every delivery
 	record := func(name string) func([]byte, any) {
 		return func(d []byte, v any) {
 			mu.Lock()
 			got[name] = append(got[name], string(d))
 			mu.Unlock()
+			select {
+			case delivered <- struct{}{}:
+			default:
+			}
 			want := any(nil)
 			if handsValues {
 				want = "value of " + string(d)
@@ -45,7 +50,7 @@ func testBus(t *testing.T, b Bus, flush func(), handsValues bool) {
 	b.Publish("conv.1", []byte("one"), "value of one")
 	b.Publish("conv.2", []byte("two"), "value of two")
 	flush()
-	waitFor(t, func() bool {
+	waitFor(t, delivered, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(got["a"]) == 1 && len(got["b"]) == 1 && len(got["c"]) == 1
@@ -54,7 +59,7 @@ func testBus(t *testing.T, b Bus, flush func(), handsValues bool) {
 	flush()
 	b.Publish("conv.1", []byte("three"), "value of three")
 	flush()
-	waitFor(t, func() bool {
+	waitFor(t, delivered, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(got["b"]) == 2
@@ -69,14 +74,17 @@ func testBus(t *testing.T, b Bus, flush func(), handsValues bool) {
 	}
 }
 
-func waitFor(t *testing.T, cond func() bool) {
+// waitFor waits until cond holds, looking again each time changed says
+// something happened; it fails the test after a generous bound.
+func waitFor[T any](t *testing.T, changed <-chan T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.After(30 * time.Second)
 	for !cond() {
-		if time.Now().After(deadline) {
+		select {
+		case <-changed:
+		case <-deadline:
 			t.Fatal("timed out waiting for delivery")
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -126,8 +134,10 @@ func TestNATSUnreachable(t *testing.T) {
 	if err := b.Flush(); err != nil {
 		t.Fatalf("flush while connected: %v", err)
 	}
+	status := b.nc.StatusChanged()
+	defer b.nc.RemoveStatusListener(status)
 	p.cut()
-	waitFor(t, b.nc.IsReconnecting)
+	waitFor(t, status, b.nc.IsReconnecting)
 	if err := b.Flush(); !errors.Is(err, ErrUnreachable) {
 		t.Fatalf("flush while NATS is unreachable: %v, want ErrUnreachable", err)
 	}
@@ -141,7 +151,7 @@ func TestNATSUnreachable(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no reconnect notification after NATS came back")
 	}
-	waitFor(t, b.nc.IsConnected)
+	waitFor(t, status, b.nc.IsConnected)
 	if err := b.Flush(); err != nil {
 		t.Fatalf("flush after reconnecting: %v", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/kefuhq/kefu"
+	"github.com/kefuhq/kefu/engine"
 	"github.com/kefuhq/kefu/httpapi"
 	"github.com/kefuhq/kefu/kefutest"
 )
@@ -365,23 +366,49 @@ func checkSocket(t *testing.T, s *kefutest.Server, d *kefutest.Desk, who string,
 	if _, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: d.HTTP, HTTPHeader: http.Header{"Origin": {"https://evil.example"}}}); err == nil {
 		t.Errorf("a cross-origin WebSocket was accepted")
 	}
-	// Make the VIP conversation change: a typing event reaches whoever may see it.
-	ctxRead, cancelRead := context.WithTimeout(context.Background(), 700*time.Millisecond)
-	defer cancelRead()
-	go func() {
-		time.Sleep(150 * time.Millisecond)
-		if c, err := s.Store.Conversation(context.Background(), conv); err == nil {
-			s.Engine.Typing(context.Background(), c, kefu.SenderUser, true)
+	// Make the VIP conversation change: a typing event reaches whoever may
+	// see it. Then the caller's own account "changes" (its status set to what
+	// it is), an event every caller gets: once that arrives, the typing
+	// event would have come before it.
+	bg := context.Background()
+	for { // from the hello on, the socket gets every event the caller may see
+		_, data, err := ws.Read(ctx)
+		if err != nil {
+			t.Fatalf("%s: no hello on the socket: %v", who, err)
 		}
-	}()
+		if strings.Contains(string(data), `"type":"hello"`) {
+			break
+		}
+	}
+	c, err := s.Store.Conversation(bg, conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Engine.Typing(bg, c, kefu.SenderUser, true)
+	self, err := s.Store.Agent(bg, d.Agent.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Engine.SetStatus(bg, self.ID, self.Status, false); err != nil {
+		t.Fatal(err)
+	}
+	ctxRead, cancelRead := context.WithTimeout(bg, 30*time.Second)
+	defer cancelRead()
 	saw := false
 	for {
 		_, data, err := ws.Read(ctxRead)
 		if err != nil {
-			break
+			t.Fatalf("%s: no event of its own account on the socket: %v", who, err)
 		}
 		if strings.Contains(string(data), `"type":"typing"`) {
 			saw = true
+		}
+		var ev struct {
+			Type  string      `json:"type"`
+			Agent *kefu.Agent `json:"agent"`
+		}
+		if json.Unmarshal(data, &ev) == nil && ev.Type == engine.EventAgent && ev.Agent != nil && ev.Agent.ID == self.ID {
+			break // the sentinel
 		}
 	}
 	if want := who == "admin"; saw != want {

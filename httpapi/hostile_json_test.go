@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -213,8 +214,9 @@ func TestHostileJSONRefusedEverywhere(t *testing.T) {
 		map[string]any{"touser": user.OpenID, "msgtype": "text", "text": map[string]string{"content": "from the developer"}}), 0)
 }
 
-// nextFrame reads frames until one of type typ arrives.
-func nextFrame(t *testing.T, ctx context.Context, ws *websocket.Conn, typ string) map[string]json.RawMessage {
+// nextFrame reads frames until one of type typ arrives; an error frame, or
+// one of the types in unwanted, fails the test.
+func nextFrame(t *testing.T, ctx context.Context, ws *websocket.Conn, typ string, unwanted ...string) map[string]json.RawMessage {
 	t.Helper()
 	for {
 		_, data, err := ws.Read(ctx)
@@ -230,8 +232,8 @@ func nextFrame(t *testing.T, ctx context.Context, ws *websocket.Conn, typ string
 		if got == typ {
 			return f
 		}
-		if got == "error" {
-			t.Fatalf("got error frame %s while waiting for %s", data, typ)
+		if got == "error" || slices.Contains(unwanted, got) {
+			t.Fatalf("got %s frame %s while waiting for %s", got, data, typ)
 		}
 	}
 }

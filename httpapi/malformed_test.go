@@ -286,27 +286,10 @@ func TestMalformedClientWebSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.CloseNow()
-	// next reads frames until one of type typ arrives.
+	// next reads frames until one of type typ arrives; a sent frame fails.
 	next := func(typ string) map[string]json.RawMessage {
 		t.Helper()
-		for {
-			_, data, err := ws.Read(ctx)
-			if err != nil {
-				t.Fatalf("waiting for a %s frame: %v", typ, err)
-			}
-			var f map[string]json.RawMessage
-			if err := json.Unmarshal(data, &f); err != nil {
-				t.Fatalf("the server sent a frame that is not JSON: %q", data)
-			}
-			var got string
-			json.Unmarshal(f["type"], &got)
-			if got == typ {
-				return f
-			}
-			if got == "error" || got == "sent" {
-				t.Fatalf("got %s frame %s while waiting for %s", got, data, typ)
-			}
-		}
+		return nextFrame(t, ctx, ws, typ, "sent")
 	}
 	next("synced")
 	for _, frame := range []struct {

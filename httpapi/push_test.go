@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -27,26 +28,25 @@ const pushDeadline = 300 * time.Millisecond
 // clock, so it moves the clock past the retry delay after each new try.
 func waitAttempts(t *testing.T, s *kefutest.Server, f kefu.PushLogFilter, n int) []*kefu.PushAttempt {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
 	seen := 0
-	for {
-		atts, err := s.Store.PushAttempts(context.Background(), f)
+	var atts []*kefu.PushAttempt
+	kefutest.UntilTrue(t, fmt.Sprintf("%d push tries in the log", n), func() bool {
+		var err error
+		atts, err = s.Store.PushAttempts(context.Background(), f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(atts) >= n {
-			slices.SortFunc(atts, func(a, b *kefu.PushAttempt) int { return a.Try - b.Try })
-			return atts
+			return true
 		}
 		if len(atts) > seen {
 			seen = len(atts)
 			s.Clock.Advance(time.Second)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waited for %d push tries, the log has %d", n, len(atts))
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return false
+	})
+	slices.SortFunc(atts, func(a, b *kefu.PushAttempt) int { return a.Try - b.Try })
+	return atts
 }
 
 // TestPushFailures: a developer URL that times out, answers 500, answers

@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -37,12 +38,7 @@ func oneBatch(t *testing.T, s *sqlstore.Store, fns ...func(kefu.Tx) error) []err
 	}()
 	waitQueued := func(n int) {
 		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); sqlstore.QueuedUpdates(s) != n; {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d updates queued, want %d", sqlstore.QueuedUpdates(s), n)
-			}
-			time.Sleep(time.Millisecond)
-		}
+		kefutest.UntilTrue(t, fmt.Sprintf("%d updates queued", n), func() bool { return sqlstore.QueuedUpdates(s) == n })
 	}
 	errs := make([]chan error, len(fns))
 	for i, fn := range fns {

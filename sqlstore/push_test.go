@@ -49,12 +49,19 @@ func TestPushJobsGoOutInOrderAndOnce(t *testing.T) {
 		claimed := map[int64]int{}    // job → times claimed
 		inFlight := map[int64]int64{} // conversation → job being tried
 		lastDone := map[int64]int64{} // conversation → last job finished
+		finished := 0
+		progress := make(chan struct{}) // closed, and made anew, as each job finishes
+		allDone := make(chan struct{})
 		var wg sync.WaitGroup
 		for range 8 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for idle := 0; idle < 50; {
+				deadline := time.After(time.Minute)
+				for {
+					mu.Lock()
+					wait := progress // taken before claiming, so no finish is missed
+					mu.Unlock()
 					var jobs []*kefu.PushJob
 					err := s.Update(ctx, func(tx kefu.Tx) error {
 						var err error
@@ -65,9 +72,15 @@ func TestPushJobsGoOutInOrderAndOnce(t *testing.T) {
 						t.Error(err)
 						return
 					}
-					if len(jobs) == 0 {
-						idle++
-						time.Sleep(time.Millisecond)
+					if len(jobs) == 0 { // the rest are in flight: wait for one to finish
+						select {
+						case <-wait:
+						case <-allDone:
+							return
+						case <-deadline:
+							t.Error("the outbox never emptied")
+							return
+						}
 						continue
 					}
 					for _, j := range jobs {
@@ -99,6 +112,14 @@ func TestPushJobsGoOutInOrderAndOnce(t *testing.T) {
 						}); err != nil {
 							t.Error(err)
 						}
+						mu.Lock()
+						finished++
+						close(progress)
+						progress = make(chan struct{})
+						if finished == len(order) {
+							close(allDone)
+						}
+						mu.Unlock()
 					}
 				}
 			}()

@@ -36,6 +36,7 @@ type Client struct {
 	token     string
 	refreshAt time.Time  // when the cached token should be replaced
 	inflight  *tokenCall // the refresh under way, if any
+	waiting   int        // callers waiting for inflight (tests read it)
 }
 
 // tokenCall is one token refresh that concurrent callers wait for together.
@@ -140,11 +141,19 @@ func (c *Client) accessToken(ctx context.Context, rejected string) (string, erro
 		if call == nil {
 			break // with c.mu held: this caller fetches
 		}
+		c.waiting++
 		c.mu.Unlock()
+		var err error
 		select {
 		case <-call.done:
 		case <-ctx.Done():
-			return "", ctx.Err()
+			err = ctx.Err()
+		}
+		c.mu.Lock()
+		c.waiting--
+		c.mu.Unlock()
+		if err != nil {
+			return "", err
 		}
 		// A fetch that failed only because its caller gave up is no
 		// answer for the others: try again with this caller's context.

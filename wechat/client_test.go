@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kefuhq/kefu/kefutest"
 	"github.com/kefuhq/kefu/wechat"
 )
 
@@ -271,7 +272,7 @@ func TestClientConcurrentCallersShareOneRefresh(t *testing.T) {
 		}()
 	}
 	<-fake.started // one fetch is under way and held; the others queue behind it
-	time.Sleep(20 * time.Millisecond)
+	kefutest.UntilTrue(t, "the other callers to queue behind the first", func() bool { return wechat.Waiting(c) == callers-1 })
 	close(fake.gate)
 	wg.Wait()
 	for i := range callers {
@@ -296,7 +297,7 @@ func TestClientCallerGivingUpDoesNotFailOthers(t *testing.T) {
 	<-fake.started
 	follower := make(chan string, 1)
 	go func() { tok, _ := c.AccessToken(context.Background()); follower <- tok }()
-	time.Sleep(20 * time.Millisecond) // let the follower queue behind the leader
+	kefutest.UntilTrue(t, "the follower to queue behind the leader", func() bool { return wechat.Waiting(c) == 1 })
 	cancel()
 	if err := <-leaderErr; !errors.Is(err, context.Canceled) {
 		t.Errorf("leader: err = %v, want context.Canceled", err)

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kefuhq/kefu/kefutest"
 )
 
 // buildKefu builds this command into a temporary directory.
@@ -51,20 +53,20 @@ func startKefu(t *testing.T, bin, addr, data string) *exec.Cmd {
 			cmd.Wait()
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("kefu's output:\n%s", logs.String())
+		}
+	})
+	kefutest.UntilTrue(t, "kefu to become ready", func() bool {
 		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return cmd
-			}
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("kefu did not become ready: %v\n%s", err, logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return cmd
 }
 
 func postJSON(url, token string, body any, out any) (int, error) {
@@ -158,6 +160,7 @@ func stopDuringLoad(t *testing.T, sig syscall.Signal) {
 	var sends []*send
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
+	acks := make(chan struct{}, 1024)
 	for c := range customers {
 		wg.Add(1)
 		go func() {
@@ -181,11 +184,23 @@ func stopDuringLoad(t *testing.T, sig syscall.Signal) {
 					mu.Lock()
 					s.acked = true
 					mu.Unlock()
+					select {
+					case acks <- struct{}{}:
+					default:
+					}
 				}
 			}
 		}()
 	}
-	time.Sleep(700 * time.Millisecond)
+	// Stop it in the middle of the load: after a good number of messages
+	// (more than the 50 checked below) are in, with every customer still sending.
+	for range 100 {
+		select {
+		case <-acks:
+		case <-time.After(time.Minute):
+			t.Fatal("the load never got going")
+		}
+	}
 	server.Process.Signal(sig)
 	err := server.Wait()
 	close(stop)

@@ -65,6 +65,14 @@ type clientSession struct {
 	state      client.State   // last state sent
 	stateAgent int64          // the agent of the last state sent
 	queued     bool           // a queue position refresher is running
+
+	// The bus callback only queues events here; a goroutine, started
+	// while there are events, hands them on in order. Handling an event
+	// may read the store (agent names, the queue position), which the
+	// bus's goroutine must never wait for.
+	inboxMu  sync.Mutex
+	inbox    []engine.Event
+	handling bool // the goroutine is running
 }
 
 func (cs *clientSession) run(after int64) {
@@ -117,7 +125,9 @@ type typingState struct {
 	On  bool        `json:"on"`
 }
 
-// onEvent receives the conversation's events from the bus. It must not block.
+// onEvent receives the conversation's events from the bus and queues them
+// for handleInbox. It must not block: it never waits for the store, nor
+// for cs.mu, which is held across store reads.
 func (cs *clientSession) onEvent(data []byte, v any) {
 	var ev engine.Event
 	if local, ok := v.(*engine.Event); ok {
@@ -125,9 +135,35 @@ func (cs *clientSession) onEvent(data []byte, v any) {
 	} else if err := json.Unmarshal(data, &ev); err != nil {
 		return
 	}
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	cs.deliverLocked(cs.wc.ctx, &ev)
+	cs.inboxMu.Lock()
+	defer cs.inboxMu.Unlock()
+	cs.inbox = append(cs.inbox, ev)
+	if !cs.handling {
+		cs.handling = true
+		go cs.handleInbox()
+	}
+}
+
+// handleInbox delivers the queued events in the order they came, until
+// none is left. Only one runs at a time per connection, and none while the
+// connection is idle.
+func (cs *clientSession) handleInbox() {
+	for {
+		cs.inboxMu.Lock()
+		evs := cs.inbox
+		cs.inbox = nil
+		if len(evs) == 0 {
+			cs.handling = false
+			cs.inboxMu.Unlock()
+			return
+		}
+		cs.inboxMu.Unlock()
+		cs.mu.Lock()
+		for i := range evs {
+			cs.deliverLocked(cs.wc.ctx, &evs[i])
+		}
+		cs.mu.Unlock()
+	}
 }
 
 // deliverLocked handles an event, or queues it while the backlog or a gap

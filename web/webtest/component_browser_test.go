@@ -747,7 +747,9 @@ func componentHostileFlow(t *testing.T, browser context.Context) {
 	}
 	deskJS[any](widget, strings.ReplaceAll(poke, "%s", "kefu-chat-log"))
 	deskJS[any](sim, strings.ReplaceAll(poke, "%s", ".mp-chat kefu-chat-log"))
-	time.Sleep(500 * time.Millisecond) // give any injected handler the chance to run
+	for _, tab := range []*deskTab{p, widget, sim} {
+		waitQuiet(t, tab.ctx) // any injected handler would have run by now
+	}
 	for _, tab := range []struct {
 		name    string
 		p       *deskTab

@@ -93,7 +93,7 @@ func (p *deskTab) fill(sel, value string) {
 
 func (p *deskTab) screenshot(name string) {
 	p.t.Helper()
-	time.Sleep(150 * time.Millisecond) // let fonts and transitions settle for the picture
+	waitSettled(p.t, p.ctx)
 	kefutest.Screenshot(p.t, p.ctx, name)
 }
 
@@ -470,7 +470,7 @@ func hostileContentFlow(t *testing.T, browser context.Context) {
 	p.wait("search results", `document.querySelectorAll(".search-results .conv-item").length > 0`)
 	// Hover and click what an attacker would want clicked.
 	deskJS[any](p, `document.querySelectorAll("kefu-conversation .kefu-card, kefu-conversation a, kefu-conversation [onclick]").forEach(e => { e.dispatchEvent(new MouseEvent("mouseover", {bubbles: true})); e.click(); })`)
-	time.Sleep(300 * time.Millisecond) // give any injected handler the chance to run
+	waitQuiet(p.t, p.ctx) // any injected handler would have run by now
 	p.screenshot("desk-hostile")
 	if v := deskJS[any](p, `window.__pwned === undefined ? null : window.__pwned`); v != nil {
 		t.Fatalf("injected script ran: window.__pwned = %v", v)

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -120,7 +119,7 @@ func (env *browserEnv) testSimulator(t *testing.T) {
 	waitFor(t, ctx, "the link", `document.querySelector(".mp-chat .kefu-mp-link")`)
 	do(t, ctx, textPush+`.querySelector("details").open = true`)
 	do(t, ctx, `document.activeElement.blur()`)
-	time.Sleep(300 * time.Millisecond)
+	waitSettled(t, ctx)
 	kefutest.Screenshot(t, ctx, "sim")
 
 	// Tapping the card leaves the chat for that page and fires bindcontact.

@@ -247,14 +247,14 @@ func (env *browserEnv) screenshots(t *testing.T, ctx context.Context) {
 	if err := chromedp.Do(ctx, chromedp.MouseEvent("mouseMoved", 5, 5)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond)
+	waitSettled(t, ctx)
 	kefutest.Screenshot(t, ctx, "widget-desktop")
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)); err != nil {
 		t.Fatal(err)
 	}
 	win := `document.querySelector("kefu-chat-window").shadowRoot.querySelector(".window")`
 	waitFor(t, ctx, "the full-screen chat", win+`.getBoundingClientRect().width === 390`)
-	time.Sleep(300 * time.Millisecond)
+	waitSettled(t, ctx)
 	kefutest.Screenshot(t, ctx, "widget-phone")
 	if err := chromedp.Do(ctx, chromedp.EmulateReset()); err != nil {
 		t.Fatal(err)
@@ -265,17 +265,17 @@ func (env *browserEnv) screenshots(t *testing.T, ctx context.Context) {
 // waitPush waits for a verified push matching pred.
 func waitPush(t *testing.T, h *kefutest.Hook, pred func(m *wechat.Message) bool) *wechat.Message {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	var got *wechat.Message
+	kefutest.UntilTrue(t, "a push of the kind wanted", func() bool {
 		for _, p := range h.Pushes() {
 			if p.Message != nil && pred(p.Message) {
-				return p.Message
+				got = p.Message
+				return true
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no such push among %d", len(h.Pushes()))
-	return nil
+		return false
+	})
+	return got
 }
 
 // testWebView opens the demo page as a mini program's web-view does (the

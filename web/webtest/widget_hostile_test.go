@@ -88,7 +88,7 @@ func (env *browserEnv) testHostileHost(t *testing.T) {
 	if hit := run[string](t, tab, fmt.Sprintf(`document.elementFromPoint(%f, %f)?.tagName`, f.X+f.W/2, f.Y+f.H/2)); hit != "KEFU-CHAT-WINDOW" {
 		t.Fatalf("the chat is covered by %s", hit)
 	}
-	time.Sleep(300 * time.Millisecond) // the window's opening animation
+	waitSettled(t, tab) // the window's opening animation
 	kefutest.Screenshot(t, tab, "widget-hostile-host")
 
 	// The chat works: the customer types (the chat focuses its text box when
@@ -163,32 +163,30 @@ func (h *hostSite) page(path, kefuURL, attrs string) {
 // waitCustomer waits until a customer exists.
 func waitCustomer(t *testing.T, s *kefutest.Server, appID string, ch kefu.Channel, externalID string) *kefu.Customer {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := s.Store.CustomerByExternalID(context.Background(), appID, ch, externalID); err == nil {
-			return c
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("no customer %s", externalID)
-	return nil
+	var c *kefu.Customer
+	kefutest.UntilTrue(t, "the customer "+externalID, func() bool {
+		var err error
+		c, err = s.Store.CustomerByExternalID(context.Background(), appID, ch, externalID)
+		return err == nil
+	})
+	return c
 }
 
 // waitMessage waits until the customer's conversation has a text.
 func waitMessage(t *testing.T, s *kefutest.Server, cust *kefu.Customer, text string) {
 	t.Helper()
 	ctx := context.Background()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := s.Store.ConversationByCustomer(ctx, cust.ID); err == nil {
-			msgs, _ := s.Store.Messages(ctx, c.ID, 0, 0, 500)
-			for _, m := range msgs {
-				if m.Text != nil && m.Text.Content == text {
-					return
-				}
+	kefutest.UntilTrue(t, fmt.Sprintf("%q in the customer's conversation", text), func() bool {
+		c, err := s.Store.ConversationByCustomer(ctx, cust.ID)
+		if err != nil {
+			return false
+		}
+		msgs, _ := s.Store.Messages(ctx, c.ID, 0, 0, 500)
+		for _, m := range msgs {
+			if m.Text != nil && m.Text.Content == text {
+				return true
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("the customer's conversation has no %q", text)
+		return false
+	})
 }
