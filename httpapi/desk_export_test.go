@@ -27,3 +27,13 @@ func DeskAndAdminRoutes(s *Server) []string {
 	admin.New(s.Surface).Routes(&r)
 	return r
 }
+
+// AllRoutes lists every route the server registers, in the table it serves.
+func AllRoutes(s *Server) []string {
+	var r routeRecorder
+	s.routes(&r)
+	return r
+}
+
+// OpenAPIDescription is the description the server serves.
+func OpenAPIDescription() []byte { return openAPI }

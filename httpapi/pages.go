@@ -9,6 +9,8 @@ import (
 	"path"
 	"strings"
 	"sync"
+
+	"github.com/kefuhq/kefu/httpapi/edge"
 )
 
 // page is an HTML page of the front end and where it may be embedded.
@@ -49,7 +51,7 @@ func widgetAncestors(s *Server, r *http.Request) string {
 	return src
 }
 
-func (s *Server) pageRoutes(mux *http.ServeMux) {
+func (s *Server) pageRoutes(mux edge.RouteMux) {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/desk", http.StatusFound) })
 	mux.HandleFunc("GET /static/", s.serveStatic)
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {

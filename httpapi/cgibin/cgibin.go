@@ -33,7 +33,7 @@ func New(s edge.Surface) *Server { return &Server{Surface: s} }
 // developer's existing SDK works against Kefu by changing its base URL.
 // Every answer is HTTP 200 with WeChat's {"errcode","errmsg"} on failure,
 // as WeChat does, never the client API's error shape. See docs/cgi-bin.md.
-func (s *Server) Routes(mux *http.ServeMux) {
+func (s *Server) Routes(mux edge.RouteMux) {
 	routes := []struct {
 		method, path string
 		h            http.HandlerFunc

@@ -42,7 +42,7 @@ func New(s edge.Surface) *Server {
 // Routes mounts the client API (its WebSocket is package httpapi's): what the widget, the mini program simulator and app SDKs
 // use. A customer identifies once, then carries a bearer token that opens
 // their own conversation and nothing else. See docs/client-api.md.
-func (s *Server) Routes(mux *http.ServeMux) {
+func (s *Server) Routes(mux edge.RouteMux) {
 	mux.HandleFunc("GET /api/client/apps/{appid}", s.clientApp)
 	mux.HandleFunc("GET /api/client/demo-app", s.clientDemoApp)
 	mux.HandleFunc("POST /api/client/sessions", s.clientIdentify)

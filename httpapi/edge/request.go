@@ -9,7 +9,8 @@ import (
 )
 
 // RouteMux is what route tables are registered on: an *http.ServeMux, or a
-// recorder in tests that checks every route's authorisation.
+// recorder in tests that checks every route's authorisation and that the
+// OpenAPI description lists it.
 type RouteMux interface {
 	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
 }
