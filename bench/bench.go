@@ -23,7 +23,7 @@ import (
 )
 
 // Scenarios lists every scenario in the order they run.
-var Scenarios = []string{"e2e", "ingest", "conns", "push", "crowd", "connect"}
+var Scenarios = []string{"e2e", "ingest", "conns", "push", "crowd", "connect", "flood"}
 
 // Config is what `kefu bench` was asked to do.
 type Config struct {
@@ -150,6 +150,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			results, err = r.crowd(ctx)
 		case "connect":
 			results, err = r.connect(ctx)
+		case "flood":
+			results, err = r.flood(ctx)
 		}
 		for _, res := range results {
 			r.report.Results = append(r.report.Results, res)

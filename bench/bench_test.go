@@ -84,6 +84,12 @@ func TestQuick(t *testing.T) {
 			if res.Metrics["errors"] != 0 {
 				t.Errorf("connect: %v pushes not answered success", res.Metrics["errors"])
 			}
+		case "flood":
+			positive("bystander_received")
+			positive("bystander_p99_ms")
+			positive("rate_limited_frames")
+			positive("connection_attempts_per_s")
+			positive("server_cpu_us_per_op")
 		case "crowd":
 			// A step was measured (whether it passed is a timing).
 			if len(res.Table) < 2 || len(res.Latency) == 0 {
@@ -91,7 +97,7 @@ func TestQuick(t *testing.T) {
 			}
 		}
 	}
-	want := map[string]int{"e2e": 1, "ingest": 1, "conns": 1, "push": 2, "crowd": 1, "connect": 1}
+	want := map[string]int{"e2e": 1, "ingest": 1, "conns": 1, "push": 2, "crowd": 1, "connect": 1, "flood": 1}
 	if os.Getenv("KEFU_TEST_POSTGRES") != "" {
 		want["ingest"] = 2
 	}

@@ -27,6 +27,9 @@ const HelperCommand = "helper"
 // use, JSON), so the conns scenario can weigh its idle connections exactly as
 // it weighs Kefu's.
 func RunHelper(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 2 && args[0] == "flood" { // the flood scenario's abuser (flood.go)
+		return runFloodHelper(args[1], stdout, stderr)
+	}
 	if len(args) != 2 || args[0] != "ws-echo" {
 		fmt.Fprintln(stderr, "usage: kefu bench helper ws-echo ADDR")
 		return 2

@@ -21,7 +21,7 @@ const benchUsage = `Usage: kefu bench [scenario...] [flags]
 Measures Kefu on this machine: a real "kefu serve" on loopback, this process
 as the load generator, and each scenario's ceiling in the same run.
 
-Scenarios (default: all): e2e ingest conns push crowd connect
+Scenarios (default: all): e2e ingest conns push crowd connect flood
 
 Flags:
 `
