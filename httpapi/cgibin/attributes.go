@@ -37,4 +37,3 @@ func (s *Server) cgiCustomerAttributes(w http.ResponseWriter, r *http.Request, a
 		Attributes map[string]string `json:"attributes"`
 	}{wechat.CodeOK, wechat.ErrorMessage(wechat.CodeOK), after})
 }
-
