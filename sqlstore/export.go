@@ -32,7 +32,7 @@ func (r *reader) Export(ctx context.Context, f kefu.ExportFilter, fn func(*kefu.
 		q += ` AND c.app_id IN ` + in
 		args = append(args, a...)
 	}
-	rows, err := r.query(ctx, q+` ORDER BY m.created_at, m.id`, args...)
+	rows, err := r.conversationsTable(ctx).query(ctx, q+` ORDER BY m.created_at, m.id`, args...)
 	if err != nil {
 		return classify(fmt.Errorf("sqlstore: export: %w", err))
 	}
