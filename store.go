@@ -23,6 +23,9 @@ type Store interface {
 // transaction where the engine supports it, so read-decide-write is atomic.
 type Tx interface {
 	Reader
+	ActivityTx
+	TagTx
+	AttributeTx // activity.go, tag.go, attribute.go
 
 	CreateApp(ctx context.Context, a *App) error
 	SaveApp(ctx context.Context, a *App) error
@@ -130,6 +133,10 @@ type Tx interface {
 // Reader is what can be read outside a transaction (from a snapshot that may
 // trail the newest commits by nothing more than their commit).
 type Reader interface {
+	ActivityReader
+	TagReader
+	AttributeReader
+	ExportReader // activity.go, tag.go, attribute.go, export.go
 	App(ctx context.Context, id string) (*App, error)
 	AppByOriginalID(ctx context.Context, originalID string) (*App, error)
 	Apps(ctx context.Context) ([]*App, error)
@@ -234,6 +241,7 @@ type ConversationFilter struct {
 	TeamIDs    []int64
 	NoTeamOnly bool
 	CustomerID int64
+	TagID      int64  // conversations carrying this tag
 	Text       string // a substring of a message, the openid, the customer's name
 	From, To   time.Time
 	Limit      int

@@ -69,7 +69,13 @@ func (e *Engine) DeleteTeam(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	if err := e.store.Update(ctx, func(tx kefu.Tx) error { return tx.DeleteTeam(ctx, id) }); err != nil {
+	err = e.store.Update(ctx, func(tx kefu.Tx) error {
+		if err := tx.DeleteTeam(ctx, id); err != nil {
+			return err
+		}
+		return e.Record(ctx, tx, nil, "team.delete", "team", id, nil)
+	})
+	if err != nil {
 		return err
 	}
 	for _, a := range agents {
@@ -93,7 +99,12 @@ func (e *Engine) publishAgent(ctx context.Context, agentID int64) {
 // CreateAgent adds an agent. The caller has checked the fields (see
 // kefu.Agent) and that the apps and teams named exist.
 func (e *Engine) CreateAgent(ctx context.Context, a *kefu.Agent) error {
-	return e.store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateAgent(ctx, a) })
+	return e.store.Update(ctx, func(tx kefu.Tx) error {
+		if err := tx.CreateAgent(ctx, a); err != nil {
+			return err
+		}
+		return e.Record(ctx, tx, nil, "agent.create", "agent", a.ID, map[string]any{"login": a.Login, "role": a.Role})
+	})
 }
 
 // AgentChange says how an administrator's edit of an agent touches their
@@ -127,6 +138,9 @@ func (e *Engine) SaveAgent(ctx context.Context, a *kefu.Agent, ch AgentChange) e
 		if disabling || ch.NewPassword {
 			a.AuthVersion++ // every session of theirs ends
 		}
+		if err := e.Record(ctx, tx, nil, "agent.edit", "agent", a.ID, map[string]any{"login": a.Login, "role": a.Role, "disabled": a.Disabled, "new_password": ch.NewPassword}); err != nil {
+			return err
+		}
 		return tx.SaveAgent(ctx, a)
 	})
 	if err != nil {
@@ -147,6 +161,9 @@ func (e *Engine) SignOutEverywhere(ctx context.Context, agentID int64) error {
 			return err
 		}
 		a.AuthVersion++
+		if err := e.Record(ctx, tx, nil, "agent.sign_out", "agent", a.ID, nil); err != nil {
+			return err
+		}
 		return tx.SaveAgent(ctx, a)
 	})
 	if err != nil {

@@ -32,7 +32,13 @@ func (e *Engine) CreateApp(ctx context.Context, a *kefu.App) error {
 	}
 	a.CreatedAt = e.now()
 	// (Nothing to forget: the cache keeps no failed reads.)
-	if err := e.store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateApp(ctx, a) }); err != nil {
+	err := e.store.Update(ctx, func(tx kefu.Tx) error {
+		if err := tx.CreateApp(ctx, a); err != nil {
+			return err
+		}
+		return e.Record(ctx, tx, nil, "app.create", "app", a.ID, map[string]any{"name": a.Name})
+	})
+	if err != nil {
 		return err
 	}
 	e.publish(&Event{Type: EventApp, AppID: a.ID})
@@ -64,7 +70,12 @@ func (e *Engine) SaveApp(ctx context.Context, a *kefu.App) error {
 		}
 	}
 	a.CreatedAt = old.CreatedAt
-	err = e.store.Update(ctx, func(tx kefu.Tx) error { return tx.SaveApp(ctx, a) })
+	err = e.store.Update(ctx, func(tx kefu.Tx) error {
+		if err := tx.SaveApp(ctx, a); err != nil {
+			return err
+		}
+		return e.Record(ctx, tx, nil, "app.edit", "app", a.ID, map[string]any{"name": a.Name, "push_url": a.Push.URL, "identity_secret_changed": a.IdentitySecret != old.IdentitySecret})
+	})
 	forget(e.cache, e.cache.apps, a.ID)
 	return err
 }

@@ -20,13 +20,19 @@ func (e *Engine) SaveComponent(ctx context.Context, c *kefu.Component) error {
 	return e.store.Update(ctx, func(tx kefu.Tx) error {
 		if create {
 			c.CreatedAt = e.now()
-			return tx.CreateComponent(ctx, c)
+			if err := tx.CreateComponent(ctx, c); err != nil {
+				return err
+			}
+			return e.Record(ctx, tx, nil, "component.create", "component", c.ID, map[string]any{"name": c.Name})
 		}
 		old, err := tx.Component(ctx, c.ID)
 		if err != nil {
 			return err
 		}
 		c.CreatedAt = old.CreatedAt
+		if err := e.Record(ctx, tx, nil, "component.edit", "component", c.ID, map[string]any{"name": c.Name}); err != nil {
+			return err
+		}
 		return tx.SaveComponent(ctx, c)
 	})
 }
@@ -65,5 +71,10 @@ func (e *Engine) SendFromComponent(ctx context.Context, conversationID int64, ag
 
 // DeleteComponent removes an assistant component.
 func (e *Engine) DeleteComponent(ctx context.Context, id int64) error {
-	return e.store.Update(ctx, func(tx kefu.Tx) error { return tx.DeleteComponent(ctx, id) })
+	return e.store.Update(ctx, func(tx kefu.Tx) error {
+		if err := tx.DeleteComponent(ctx, id); err != nil {
+			return err
+		}
+		return e.Record(ctx, tx, nil, "component.delete", "component", id, nil)
+	})
 }

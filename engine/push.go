@@ -207,6 +207,9 @@ func (e *Engine) RequeuePush(ctx context.Context, messageID int64) error {
 		if err := tx.SetPushStatus(ctx, m.ID, kefu.PushPending); err != nil {
 			return err
 		}
+		if err := e.Record(ctx, tx, nil, "push.replay", "message", m.ID, map[string]any{"conversation": c.ID, "appid": c.AppID}); err != nil {
+			return err
+		}
 		return tx.EnqueuePush(ctx, &kefu.PushJob{AppID: c.AppID, ConversationID: c.ID, MessageID: m.ID, NextAt: now, CreatedAt: now})
 	})
 	if err == nil {

@@ -152,6 +152,9 @@ func (e *Engine) assign(ctx context.Context, conversationID, agentID int64, auto
 		if notice, _, err = tx.AppendMessage(ctx, c, notice); err != nil {
 			return err
 		}
+		if err := e.recordAccept(ctx, tx, agent, auto, c); err != nil {
+			return err
+		}
 		return tx.SaveConversation(ctx, c)
 	})
 	if err != nil {
@@ -179,6 +182,9 @@ func (e *Engine) Close(ctx context.Context, conversationID int64, by *kefu.Agent
 		notice = &kefu.Message{Sender: kefu.SenderSystem, Kind: kefu.KindNotice, Phase: c.State, AgentID: by.ID, CreatedAt: now,
 			Notice: &kefu.Notice{Code: kefu.NoticeSessionClosed, Text: "会话已结束"}}
 		if notice, _, err = tx.AppendMessage(ctx, c, notice); err != nil {
+			return err
+		}
+		if err := e.Record(ctx, tx, by, "session.close", "conversation", c.ID, map[string]any{"session": c.SessionID}); err != nil {
 			return err
 		}
 		return e.endSession(ctx, tx, c, kefu.CloseByAgent, now)
@@ -319,6 +325,9 @@ func (e *Engine) TransferTo(ctx context.Context, conversationID int64, by *kefu.
 			return err
 		}
 		msgs = append(msgs, notice)
+		if err := e.Record(ctx, tx, by, "session.transfer", "conversation", c.ID, map[string]any{"from_session": old.ID, "session": next.ID, "to_agent": to.AgentID, "to_team": to.TeamID, "to": target}); err != nil {
+			return err
+		}
 		if to.Note != "" {
 			note := &kefu.Message{Sender: kefu.SenderAgent, AgentID: by.ID, Kind: kefu.KindText, Internal: true, Phase: c.State,
 				Source: "transfer", CreatedAt: now, Text: &kefu.Text{Content: to.Note}}

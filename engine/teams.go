@@ -8,7 +8,12 @@ import (
 
 // CreateTeam adds a team (its name checked by the caller).
 func (e *Engine) CreateTeam(ctx context.Context, t *kefu.Team) error {
-	return e.store.Update(ctx, func(tx kefu.Tx) error { return tx.CreateTeam(ctx, t) })
+	return e.store.Update(ctx, func(tx kefu.Tx) error {
+		if err := tx.CreateTeam(ctx, t); err != nil {
+			return err
+		}
+		return e.Record(ctx, tx, nil, "team.create", "team", t.ID, map[string]any{"name": t.Name})
+	})
 }
 
 // RenameTeam changes a team's name and returns the team.
@@ -17,6 +22,9 @@ func (e *Engine) RenameTeam(ctx context.Context, id int64, name string) (*kefu.T
 	err := e.store.Update(ctx, func(tx kefu.Tx) error {
 		var err error
 		if t, err = tx.Team(ctx, id); err != nil {
+			return err
+		}
+		if err := e.Record(ctx, tx, nil, "team.rename", "team", id, map[string]any{"from": t.Name, "to": name}); err != nil {
 			return err
 		}
 		t.Name = name
@@ -28,5 +36,10 @@ func (e *Engine) RenameTeam(ctx context.Context, id int64, name string) (*kefu.T
 // SetRoutingRules replaces an app's routing rules (checked by the caller);
 // their order is the order tried.
 func (e *Engine) SetRoutingRules(ctx context.Context, appID string, rules []kefu.RoutingRule) error {
-	return e.store.Update(ctx, func(tx kefu.Tx) error { return tx.SetRoutingRules(ctx, appID, rules) })
+	return e.store.Update(ctx, func(tx kefu.Tx) error {
+		if err := tx.SetRoutingRules(ctx, appID, rules); err != nil {
+			return err
+		}
+		return e.Record(ctx, tx, nil, "routing.set", "app", appID, map[string]any{"rules": len(rules)})
+	})
 }

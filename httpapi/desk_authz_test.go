@@ -79,6 +79,23 @@ var routeScopes = map[string]routeScope{
 	"PUT /api/admin/apps/{appid}/routing":               scopeAdmin,
 	"GET /api/admin/push-attempts":                      scopeAdmin,
 	"POST /api/admin/messages/{id}/push":                scopeAdmin,
+	// Tags, attributes, activity log, export (tags.go, attributes.go, activity.go, export.go).
+	"GET /api/desk/tags":                             scopeSelf,
+	"GET /api/desk/conversations/{id}/tags":          scopeConversation,
+	"PUT /api/desk/conversations/{id}/tags/{tag}":    scopeConversation,
+	"DELETE /api/desk/conversations/{id}/tags/{tag}": scopeConversation,
+	"GET /api/desk/conversations/{id}/attributes":    scopeConversation,
+	"PATCH /api/desk/conversations/{id}/attributes":  scopeConversation,
+	"GET /api/admin/tags":                            scopeAdmin,
+	"POST /api/admin/tags":                           scopeAdmin,
+	"PATCH /api/admin/tags/{id}":                     scopeAdmin,
+	"DELETE /api/admin/tags/{id}":                    scopeAdmin,
+	"GET /api/admin/attributes":                      scopeAdmin,
+	"POST /api/admin/attributes":                     scopeAdmin,
+	"PATCH /api/admin/attributes/{id}":               scopeAdmin,
+	"DELETE /api/admin/attributes/{id}":              scopeAdmin,
+	"GET /api/admin/activity":                        scopeAdmin,
+	"GET /api/admin/export":                          scopeAdmin,
 	// Assistant components (components.go).
 	"GET /api/admin/components":                            scopeAdmin,
 	"POST /api/admin/components":                           scopeAdmin,
@@ -184,6 +201,14 @@ func TestDeskAuthorization(t *testing.T) {
 		t.Fatalf("disable: %d", st)
 	}
 
+	spareTag := &kefu.Tag{Name: "spare", Colour: "#336699"}
+	spareAttr := &kefu.Attribute{Key: "spare", Label: "Spare", Type: kefu.AttrText}
+	if err := s.Engine.CreateTag(context.Background(), spareTag); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Engine.SaveAttribute(context.Background(), spareAttr); err != nil {
+		t.Fatal(err)
+	}
 	routes := httpapi.DeskAndAdminRoutes(s.HTTP)
 	registered := map[string]bool{}
 	for _, r := range routes {
@@ -208,10 +233,14 @@ func TestDeskAuthorization(t *testing.T) {
 		for _, r := range routes {
 			scope := routeScopes[r]
 			method, pattern, _ := strings.Cut(r, " ")
-			path := strings.NewReplacer("{appid}", appA.ID).Replace(pattern)
+			path := strings.NewReplacer("{appid}", appA.ID, "{tag}", fmt.Sprint(spareTag.ID)).Replace(pattern)
 			switch {
 			case strings.Contains(pattern, "/conversations/{id}"):
 				path = strings.Replace(path, "{id}", fmt.Sprint(conv), 1)
+			case strings.Contains(pattern, "/tags/{id}"):
+				path = strings.Replace(path, "{id}", fmt.Sprint(spareTag.ID), 1)
+			case strings.Contains(pattern, "/attributes/{id}"):
+				path = strings.Replace(path, "{id}", fmt.Sprint(spareAttr.ID), 1)
 			case strings.Contains(pattern, "/canned/{id}"):
 				path = strings.Replace(path, "{id}", fmt.Sprint(canned.ID), 1)
 			case strings.Contains(pattern, "/agents/{id}"):

@@ -272,6 +272,9 @@ func (r *reader) Conversations(ctx context.Context, f kefu.ConversationFilter) (
 	if f.CustomerID != 0 {
 		add(`c.customer_id = ?`, f.CustomerID)
 	}
+	if f.TagID != 0 {
+		add(`c.id IN (SELECT conversation_id FROM conversation_tags WHERE tag_id = ?)`, f.TagID)
+	}
 	if f.Text != "" {
 		like := "%" + escapeLike(strings.ToLower(f.Text)) + "%"
 		msgCond := `SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND LOWER(m.search_text) LIKE ? ESCAPE '\'`

@@ -212,6 +212,10 @@ func (s *Server) adminRevealApp(w http.ResponseWriter, r *http.Request, admin *k
 		return
 	}
 	s.Log.Info("admin revealed app secrets", "admin", admin.Login, "appid", a.ID)
+	if err := s.Engine.RecordAlone(r.Context(), "app.reveal_secrets", "app", a.ID, nil); err != nil {
+		s.WriteError(w, r, err)
+		return
+	}
 	out := appSecrets{Secret: a.Secret, Token: a.Push.Token, EncodingAESKey: a.Push.EncodingAESKey, IdentitySecret: a.IdentitySecret}
 	if up := a.Upstream; up != nil {
 		out.UpstreamToken, out.UpstreamAESKey = up.Token, up.EncodingAESKey

@@ -46,6 +46,7 @@ func (s *Server) Routes(mux edge.RouteMux) {
 		{http.MethodPost, "/cgi-bin/message/custom/business/typing", s.withAccessToken(callTyping, s.cgiTyping)},
 		{http.MethodPost, "/cgi-bin/media/upload", s.withAccessToken(callUpload, s.cgiUpload)},
 		{http.MethodGet, "/cgi-bin/media/get", s.withAccessToken(callMediaGet, s.cgiMediaGet)},
+		{http.MethodPost, "/cgi-bin/kefu/customer/attributes", s.withAccessToken(callSend, s.cgiCustomerAttributes)},
 	}
 	methods := map[string]string{}
 	for _, rt := range routes {

@@ -53,6 +53,7 @@ func (s *Server) Routes(mux edge.RouteMux) {
 	mux.HandleFunc("PATCH /api/desk/canned/{id}", s.WithAgent(s.deskEditCanned))
 	mux.HandleFunc("DELETE /api/desk/canned/{id}", s.WithAgent(s.deskDeleteCanned))
 	s.componentRoutes(mux)
+	s.tagRoutes(mux)
 }
 
 // convHandler is a handler for a conversation the agent may see.
@@ -278,6 +279,11 @@ func searchFilter(a *kefu.Agent, q url.Values) (kefu.ConversationFilter, error) 
 			return f, kefu.Errorf(kefu.EINVALID, "agent must be an agent id")
 		}
 		f.AgentID = id
+	}
+	if v := q.Get("tag"); v != "" {
+		if f.TagID, _ = strconv.ParseInt(v, 10, 64); f.TagID <= 0 {
+			return f, kefu.Errorf(kefu.EINVALID, "tag must be a tag id")
+		}
 	}
 	if v := q.Get("customer"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)

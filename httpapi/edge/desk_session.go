@@ -110,6 +110,6 @@ func (s *Surface) WithAdmin(h DeskHandler) http.HandlerFunc {
 			s.WriteError(w, r, kefu.Errorf(kefu.EFORBIDDEN, "only admins can do this"))
 			return
 		}
-		h(w, r, a)
+		h(w, r.WithContext(engine.WithActor(r.Context(), a)), a) // the activity log's "who"
 	})
 }
