@@ -39,4 +39,5 @@ func (s *Server) Routes(mux edge.RouteMux) {
 	mux.HandleFunc("PUT /api/admin/apps/{appid}/routing", s.WithAdmin(s.adminSetRouting))
 	mux.HandleFunc("GET /api/admin/push-attempts", s.WithAdmin(s.adminPushAttempts))
 	mux.HandleFunc("POST /api/admin/messages/{id}/push", s.WithAdmin(s.adminRepush))
+	s.reportRoutes(mux)
 }
