@@ -79,7 +79,7 @@ class KefuAdminReports extends HTMLElement {
     const col = (f) => rep.rows.map(f);
     const card = (id, label, value, sub) => h("div", { class: "report-card", id: `kpi-${id}` },
       h("div", { class: "report-card-label" }, label), h("div", { class: "report-card-value" }, value), sub ? h("div", { class: "report-card-sub" }, sub) : null);
-    const pct = (d) => d.count ? `${duration(d.p50)} · ${duration(d.p90)}` : "—";
+    const pct = (d) => d.count ? `${duration(d.p50_ms)} · ${duration(d.p90_ms)}` : "—";
     const chart = (id, title, series, format) => h("figure", { class: "report-chart", id: `chart-${id}` },
       h("figcaption", {}, title), barChart(labels, series, { title, format }));
     const minutes = (ms) => Math.round(ms / 6000) / 10;
@@ -100,11 +100,11 @@ class KefuAdminReports extends HTMLElement {
           { name: t("reports.abandoned"), color: COLORS.c, values: col((r) => r.sessions_abandoned) },
           { name: t("reports.transferred"), color: COLORS.d, values: col((r) => r.sessions_transferred) }]),
         chart("wait", t("reports.chart_wait"), [
-          { name: "p50", color: COLORS.a, values: col((r) => minutes(r.queue_wait.p50)) },
-          { name: "p90", color: COLORS.d, values: col((r) => minutes(r.queue_wait.p90)) }], (n) => t("reports.n_min", { n })),
+          { name: "p50", color: COLORS.a, values: col((r) => minutes(r.queue_wait.p50_ms)) },
+          { name: "p90", color: COLORS.d, values: col((r) => minutes(r.queue_wait.p90_ms)) }], (n) => t("reports.n_min", { n })),
         chart("first", t("reports.chart_first"), [
-          { name: "p50", color: COLORS.a, values: col((r) => minutes(r.first_response.p50)) },
-          { name: "p90", color: COLORS.d, values: col((r) => minutes(r.first_response.p90)) }], (n) => t("reports.n_min", { n })),
+          { name: "p50", color: COLORS.a, values: col((r) => minutes(r.first_response.p50_ms)) },
+          { name: "p90", color: COLORS.d, values: col((r) => minutes(r.first_response.p90_ms)) }], (n) => t("reports.n_min", { n })),
         chart("messages", t("reports.chart_messages"), [
           { name: t("reports.in"), color: COLORS.b, values: col((r) => r.messages_in) },
           { name: t("reports.out"), color: COLORS.a, values: col((r) => r.messages_out) }]),
