@@ -26,6 +26,7 @@ type Tx interface {
 	ActivityTx
 	TagTx
 	AttributeTx // activity.go, tag.go, attribute.go
+	RatingStore
 
 	CreateApp(ctx context.Context, a *App) error
 	SaveApp(ctx context.Context, a *App) error
@@ -137,6 +138,8 @@ type Reader interface {
 	TagReader
 	AttributeReader
 	ExportReader // activity.go, tag.go, attribute.go, export.go
+	RatingReader
+	ReportReader
 	App(ctx context.Context, id string) (*App, error)
 	AppByOriginalID(ctx context.Context, originalID string) (*App, error)
 	Apps(ctx context.Context) ([]*App, error)

@@ -40,4 +40,5 @@ func (s *Server) Routes(mux edge.RouteMux) {
 	mux.HandleFunc("GET /api/admin/push-attempts", s.WithAdmin(s.adminPushAttempts))
 	mux.HandleFunc("POST /api/admin/messages/{id}/push", s.WithAdmin(s.adminRepush))
 	s.operationsRoutes(mux)
+	s.reportRoutes(mux)
 }

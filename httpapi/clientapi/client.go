@@ -54,6 +54,7 @@ func (s *Server) Routes(mux edge.RouteMux) {
 	mux.HandleFunc("POST /api/client/typing", s.withClient(s.clientTyping))
 	mux.HandleFunc("POST /api/client/read", s.withClient(s.clientRead))
 	mux.HandleFunc("GET /api/client/pushes", s.withClient(s.clientPushes))
+	mux.HandleFunc("POST /api/client/rating", s.withClient(s.clientRate))
 }
 
 // publicApp is what anyone may know about an app: the chat shows its name,

@@ -20,6 +20,7 @@ import "/static/widget/chat-header.js";
 import "/static/widget/composer.js";
 import "/static/widget/card-offer.js";
 import "/static/widget/image-viewer.js";
+import "/static/widget/rating-card.js";
 
 const MAX_TITLE = 64; // a mini program card's title, in characters
 
@@ -60,6 +61,7 @@ class ChatPage {
     });
     this.errorBox.querySelector("button").addEventListener("click", () => chat.start().catch(() => {}));
     this.showHeader();
+    document.querySelector("kefu-rating-card").watch(chat, t);
     // The test suite reaches in here to cut and restore the connection.
     window.__kefuChat = { conversation: chat.conv, offline: () => chat.client.disconnect(), online: () => chat.client.connect() };
 

@@ -1,14 +1,14 @@
 // admin.js starts the admin page: sign-in (admins only), then the sections
-// agents, teams, apps, assistant components, routing and the push
-// inspector, chosen by #hash.
+// agents, teams, apps, assistant components, routing, the push
+// inspector and the reports, chosen by #hash.
 
 import { loadI18n, translate, t, lang, setLang } from "../i18n.js";
 import { api, setCSRF } from "./api.js";
 import { h, fill } from "./dom.js";
 
-const ELEMENTS = ["./login.js", "./admin-agents.js", "./admin-teams.js", "./admin-apps.js", "./admin-components.js", "./admin-routing.js", "./admin-push.js"];
+const ELEMENTS = ["./login.js", "./admin-agents.js", "./admin-teams.js", "./admin-apps.js", "./admin-components.js", "./admin-routing.js", "./admin-push.js", "./admin-reports.js"];
 
-const SECTIONS = ["agents", "teams", "apps", "components", "routing", "push"];
+const SECTIONS = ["agents", "teams", "apps", "components", "routing", "push", "reports"];
 const loginView = document.getElementById("login-view");
 const shell = document.getElementById("admin");
 let me = null;
@@ -52,7 +52,7 @@ async function start(session) {
 }
 
 async function main() {
-  await loadI18n(["common", "desk", "admin"]);
+  await loadI18n(["common", "desk", "admin", "reports"]);
   translate();
   await Promise.all(ELEMENTS.map((m) => import(m)));
   document.addEventListener("kefu:lang", () => { translate(); if (me && me.role === "admin") render(); });

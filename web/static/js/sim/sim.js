@@ -17,6 +17,7 @@ import "/static/widget/chat-log.js";
 import "/static/widget/composer.js";
 import "/static/widget/card-offer.js";
 import "/static/widget/image-viewer.js";
+import "/static/widget/rating-card.js";
 import "/static/js/sim/push-log.js";
 
 const USERS = "kefu.sim.users";
@@ -62,6 +63,7 @@ class Simulator {
     this.setupUsers();
     this.setupAttrs();
     this.setupSignin();
+    $("kefu-rating-card").watch(this.chat, t);
     this.chat.addEventListener("identified", (e) => {
       $(".sim-openid code").textContent = e.detail.openid;
       this.pushes.clear();
