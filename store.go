@@ -23,6 +23,7 @@ type Store interface {
 // transaction where the engine supports it, so read-decide-write is atomic.
 type Tx interface {
 	Reader
+	HoursWriter
 
 	CreateApp(ctx context.Context, a *App) error
 	SaveApp(ctx context.Context, a *App) error
@@ -130,6 +131,7 @@ type Tx interface {
 // Reader is what can be read outside a transaction (from a snapshot that may
 // trail the newest commits by nothing more than their commit).
 type Reader interface {
+	HoursReader
 	App(ctx context.Context, id string) (*App, error)
 	AppByOriginalID(ctx context.Context, originalID string) (*App, error)
 	Apps(ctx context.Context) ([]*App, error)
