@@ -27,6 +27,7 @@ type Tx interface {
 	TagTx
 	AttributeTx // activity.go, tag.go, attribute.go
 	RatingStore
+	HoursWriter
 
 	CreateApp(ctx context.Context, a *App) error
 	SaveApp(ctx context.Context, a *App) error
@@ -140,6 +141,7 @@ type Reader interface {
 	ExportReader // activity.go, tag.go, attribute.go, export.go
 	RatingReader
 	ReportReader
+	HoursReader
 	App(ctx context.Context, id string) (*App, error)
 	AppByOriginalID(ctx context.Context, originalID string) (*App, error)
 	Apps(ctx context.Context) ([]*App, error)

@@ -235,8 +235,9 @@ func (e *Engine) Receive(ctx context.Context, conversationID int64, m *kefu.Mess
 	}
 	var c *kefu.Conversation
 	var queued, expired bool
+	var autos []*kefu.Message
 	err = e.store.Update(ctx, func(tx kefu.Tx) error {
-		stored, dup, queued, expired = nil, false, false, false
+		stored, dup, queued, expired, autos = nil, false, false, false, nil
 		now := e.now()
 		var err error
 		if c, err = tx.LockConversation(ctx, conversationID); err != nil {
@@ -272,6 +273,11 @@ func (e *Engine) Receive(ctx context.Context, conversationID int64, m *kefu.Mess
 		}
 		c.LastUserAt = now
 		c.Quota = c.Quota.Reset(kefu.ActionMessage, now)
+		if queued {
+			if autos, err = e.openedReply(ctx, tx, c, now); err != nil {
+				return err
+			}
+		}
 		if c.State != kefu.StateDeveloper {
 			c.LastActivityAt = now
 		}
@@ -296,6 +302,7 @@ func (e *Engine) Receive(ctx context.Context, conversationID int64, m *kefu.Mess
 		e.kickRouter()
 	}
 	e.publishMessage(c, stored)
+	e.publishAuto(c, autos)
 	return stored, false, nil
 }
 

@@ -68,6 +68,7 @@ func (e *Engine) RecordPushAndClaim(ctx context.Context, r PushRecord, limit int
 		e.publishMessage(c, res.notice)
 	}
 	if res.queued {
+		e.publishAuto(c, res.autos)
 		e.publishConversation(c)
 		e.kickRouter()
 	}
@@ -79,6 +80,7 @@ type pushOutcome struct {
 	c           *kefu.Conversation // nil: a retry was scheduled
 	msg, notice *kefu.Message
 	queued      bool
+	autos       []*kefu.Message // automatic replies to the session that opened
 }
 
 func (e *Engine) recordPush(ctx context.Context, tx kefu.Tx, r PushRecord, now time.Time, res *pushOutcome) error {
@@ -147,6 +149,9 @@ func (e *Engine) recordPush(ctx context.Context, tx kefu.Tx, r PushRecord, now t
 				return err
 			}
 			res.queued = true
+			if res.autos, err = e.openedReply(ctx, tx, c, now); err != nil {
+				return err
+			}
 		}
 		c.LastActivityAt, c.UpdatedAt = now, now
 		return tx.SaveConversation(ctx, c)

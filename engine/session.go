@@ -43,6 +43,11 @@ func (e *Engine) expireIfDue(ctx context.Context, tx kefu.Tx, c *kefu.Conversati
 	queued := c.State == kefu.StateQueued
 	notice := &kefu.Message{Sender: kefu.SenderSystem, Kind: kefu.KindNotice, Internal: !queued, Phase: c.State, CreatedAt: now,
 		Notice: kefu.TimeoutNotice(queued, e.cfg.SessionTimeout)}
+	if queued {
+		if err := e.timeoutReply(ctx, tx, c, notice, now); err != nil {
+			return false, err
+		}
+	}
 	if _, _, err := tx.AppendMessage(ctx, c, notice); err != nil {
 		return false, err
 	}
