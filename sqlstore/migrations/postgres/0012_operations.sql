@@ -47,4 +47,4 @@ CREATE TABLE customer_attributes (
 );
 
 -- Export reads the messages of a date range in time order, from a cursor.
-CREATE INDEX messages_created ON messages (created_at, id);
+CREATE INDEX messages_export ON messages (created_at, id);
