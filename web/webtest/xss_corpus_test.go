@@ -150,8 +150,21 @@ func TestXssCorpus(t *testing.T) {
 		t.Skip("the script-injection corpus is not short")
 	}
 	vs := xssVectors(t)
-	if n, err := strconv.Atoi(os.Getenv("KEFU_XSS_CORPUS")); err == nil && n > 1 && n < len(vs) {
-		vs = vs[:n] // a quicker look at the first n vectors
+	switch env := os.Getenv("KEFU_XSS_CORPUS"); {
+	case env == "all":
+		// every vector: about 13 minutes on two cores
+	case env != "":
+		if n, err := strconv.Atoi(env); err == nil && n > 1 && n < len(vs) {
+			vs = vs[:n] // a quicker look at the first n vectors
+		}
+	default:
+		// Every fourth vector, so the suite stays minutes long; each
+		// kind of vector (the file groups them) is still represented.
+		var some []string
+		for i := 0; i < len(vs); i += 4 {
+			some = append(some, vs[i])
+		}
+		vs = some
 	}
 	browser := kefutest.Browser(t)
 	t.Run("workspace", func(t *testing.T) { xssWorkspace(t, browser, vs) })
