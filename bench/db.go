@@ -43,7 +43,9 @@ const scratchTable = `CREATE TABLE bench_messages (
     upstream_error  TEXT NOT NULL DEFAULT '',
     UNIQUE (conversation_id, seq)
 );
-CREATE UNIQUE INDEX bench_messages_client_id ON bench_messages (conversation_id, client_msg_id) WHERE client_msg_id <> ''`
+CREATE UNIQUE INDEX bench_messages_client_id ON bench_messages (conversation_id, client_msg_id) WHERE client_msg_id <> '';
+CREATE INDEX bench_messages_created ON bench_messages (created_at, sender, kind, agent_id, conversation_id);
+CREATE INDEX bench_messages_export ON bench_messages (created_at, id)`
 
 const scratchInsert = `INSERT INTO bench_messages (conversation_id, seq, client_msg_id, sender, agent_id, kind, internal, phase,
 	push, source, body, search_text, created_at) VALUES (%s)`

@@ -96,6 +96,7 @@ var routeScopes = map[string]routeScope{
 	"DELETE /api/admin/attributes/{id}":              scopeAdmin,
 	"GET /api/admin/activity":                        scopeAdmin,
 	"GET /api/admin/export":                          scopeAdmin,
+	"GET /api/admin/reports":                         scopeAdmin,
 	// Assistant components (components.go).
 	"GET /api/admin/components":                            scopeAdmin,
 	"POST /api/admin/components":                           scopeAdmin,

@@ -81,7 +81,7 @@ func (r *reader) ReportMessages(ctx context.Context, q *kefu.ReportQuery) ([]kef
 	if len(w) > 0 {
 		cond = ` AND ` + strings.Join(w, ` AND `)
 	}
-	return collect(ctx, r, "report messages", func(s scanner) (kefu.ReportMessages, error) {
+	return collect(ctx, r.conversationsTable(ctx), "report messages", func(s scanner) (kefu.ReportMessages, error) {
 		var rm kefu.ReportMessages
 		var b int64
 		err := s.Scan(&b, &rm.In, &rm.Out)
