@@ -105,6 +105,13 @@ func (s *standIn) answer(r ...reply) {
 	s.mu.Unlock()
 }
 
+// scripted is how many scripted answers are still to be given.
+func (s *standIn) scripted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.script)
+}
+
 func (s *standIn) counts() (accepted []string, tokens, maxInFly int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -279,7 +286,17 @@ func TestBusyAndTimeoutsAreRetriedInOrderOnce(t *testing.T) {
 	if st := r.status(m2.ID); st.State != kefu.UpstreamPending {
 		t.Fatalf("the second message went ahead of the first: %+v", st)
 	}
-	r.clock.Advance(time.Minute) // the retry falls due: it stalls
+	// The retry falls due and stalls. The clock moves until the stand-in has
+	// taken it, so a worker that had not yet begun its wait when the clock
+	// first moved still gets there; once taken, the clock stays (a try is
+	// in flight).
+	r.wait(t, "the retry, which stalls", func() bool {
+		if wx.scripted() == 0 {
+			return true
+		}
+		r.clock.Advance(time.Minute)
+		return false
+	})
 	r.wait(t, "the timed-out try", func() bool { st := r.status(m1.ID); return st.State == kefu.UpstreamPending && st.ErrCode == 0 })
 	// From here every try should succeed; should a loaded machine make one
 	// slow, the retry it schedules is made due too — only then, never
