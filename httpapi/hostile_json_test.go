@@ -96,22 +96,9 @@ func hostileBodies(t *testing.T) map[string][]byte {
 func TestHostileJSONRefusedEverywhere(t *testing.T) {
 	t.Parallel()
 	bodies := hostileBodies(t)
-	s := kefutest.NewServer(t, kefutest.Options{})
-	app := s.App("", "", "") // no push URL: the first message queues the conversation
-	s.Agent("root", kefu.RoleAdmin, app.ID)
-	root := s.SignIn("root")
-	root.Status(kefu.StatusAway)
-	user := s.Customer(app.ID, kefu.ChannelMiniProgram, "hostile-json-user")
-	user.Say("help")
-	conv := convOf(t, s, user)
-	root.Accept(conv)
-	comp := root.RegisterComponent(map[string]any{"name": "Picker", "url": "/components/product-picker", "apps": []string{app.ID}, "enabled": true})
-	tok := mustToken(t, s, app)
-	before := messageCount(t, s, conv)
-
-	client := http.Header{"Authorization": {"Bearer " + user.Token}, "Content-Type": {"application/json"}}
-	desk := http.Header{"X-Csrf-Token": {root.CSRF}, "Content-Type": {"application/json"}}
-	convPath := "/api/desk/conversations/" + itoa(conv)
+	f := newJSONSurfaces(t, "hostile-json-user")
+	s, user, root, conv, comp, tok, before := f.s, f.user, f.root, f.conv, f.comp, f.tok, f.before
+	client, desk, convPath := f.client, f.desk, f.convPath
 	apis := []struct {
 		surface, path string
 		hc            *http.Client
@@ -236,4 +223,38 @@ func nextFrame(t *testing.T, ctx context.Context, ws *websocket.Conn, typ string
 			t.Fatalf("got %s frame %s while waiting for %s", got, data, typ)
 		}
 	}
+}
+
+// jsonSurfaces is a conversation an admin has accepted, with a component
+// and an access token: every JSON surface a body can be posted to.
+type jsonSurfaces struct {
+	s            *kefutest.Server
+	user         *kefutest.Customer
+	root         *kefutest.Desk
+	conv         int64
+	comp         *kefu.Component
+	tok          string
+	before       int // the conversation's messages
+	client, desk http.Header
+	convPath     string
+}
+
+func newJSONSurfaces(t *testing.T, visitor string) *jsonSurfaces {
+	t.Helper()
+	f := &jsonSurfaces{s: kefutest.NewServer(t, kefutest.Options{})}
+	app := f.s.App("", "", "") // no push URL: the first message queues the conversation
+	f.s.Agent("root", kefu.RoleAdmin, app.ID)
+	f.root = f.s.SignIn("root")
+	f.root.Status(kefu.StatusAway)
+	f.user = f.s.Customer(app.ID, kefu.ChannelMiniProgram, visitor)
+	f.user.Say("help")
+	f.conv = convOf(t, f.s, f.user)
+	f.root.Accept(f.conv)
+	f.comp = f.root.RegisterComponent(map[string]any{"name": "Picker", "url": "/components/product-picker", "apps": []string{app.ID}, "enabled": true})
+	f.tok = mustToken(t, f.s, app)
+	f.before = messageCount(t, f.s, f.conv)
+	f.client = http.Header{"Authorization": {"Bearer " + f.user.Token}, "Content-Type": {"application/json"}}
+	f.desk = http.Header{"X-Csrf-Token": {f.root.CSRF}, "Content-Type": {"application/json"}}
+	f.convPath = "/api/desk/conversations/" + itoa(f.conv)
+	return f
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/kefuhq/kefu"
-	"github.com/kefuhq/kefu/kefutest"
 	"github.com/kefuhq/kefu/wechat"
 )
 
@@ -19,22 +18,9 @@ import (
 // not use).
 func TestCaseVariantAndUnknownNamesRefused(t *testing.T) {
 	t.Parallel()
-	s := kefutest.NewServer(t, kefutest.Options{})
-	app := s.App("", "", "")
-	s.Agent("root", kefu.RoleAdmin, app.ID)
-	root := s.SignIn("root")
-	root.Status(kefu.StatusAway)
-	user := s.Customer(app.ID, kefu.ChannelMiniProgram, "strict-names-user")
-	user.Say("help")
-	conv := convOf(t, s, user)
-	root.Accept(conv)
-	comp := root.RegisterComponent(map[string]any{"name": "Picker", "url": "/components/product-picker", "apps": []string{app.ID}, "enabled": true})
-	tok := mustToken(t, s, app)
-	before := messageCount(t, s, conv)
-
-	client := http.Header{"Authorization": {"Bearer " + user.Token}, "Content-Type": {"application/json"}}
-	desk := http.Header{"X-Csrf-Token": {root.CSRF}, "Content-Type": {"application/json"}}
-	convPath := "/api/desk/conversations/" + itoa(conv)
+	f := newJSONSurfaces(t, "strict-names-user")
+	s, user, root, conv, comp, tok, before := f.s, f.user, f.root, f.conv, f.comp, f.tok, f.before
+	client, desk, convPath := f.client, f.desk, f.convPath
 	compMsg := `"component_id":` + itoa(comp.ID) + `,"method":"sendMsg","type":"text"`
 	for _, c := range []struct {
 		surface, path string
