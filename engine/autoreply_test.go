@@ -83,9 +83,6 @@ func TestOpenedRepliesOnEachChannel(t *testing.T) {
 	} {
 		for _, want := range []kefu.AutoReplyKind{kefu.AutoOutOfHours, kefu.AutoNobodyOnline, kefu.AutoWelcome} {
 			t.Run(tc.name+"/"+string(want), func(t *testing.T) {
-				if tc.connected {
-					t.Skip("a connected app's customer must be identified the way the connector does it; this case is not written yet")
-				}
 				f := newFixture(t, "sqlite", "")
 				app := f.app
 				if tc.connected {
@@ -102,7 +99,7 @@ func TestOpenedRepliesOnEachChannel(t *testing.T) {
 					f.update(func(tx kefu.Tx) error { return tx.SaveAgent(f.ctx, a) })
 				}
 				f.setHours(s)
-				o, err := f.openSession(openRequest{AppID: app.ID, Channel: tc.channel, ExternalID: "u1", SDKVersion: "1.0.0", Verified: tc.connected})
+				o, err := f.openSession(openRequest{AppID: app.ID, Channel: tc.channel, ExternalID: "u1", SDKVersion: "1.0.0", Verified: tc.connected, OpenID: openIDIf(tc.connected)})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -110,6 +107,9 @@ func TestOpenedRepliesOnEachChannel(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				// What the reply spent, before the customer's next message
+				// renews the quota.
+				spent := f.conv(o.Conversation.ID).Quota
 				// The same message again (a retry) and a second one: still one reply.
 				if _, dup, err := f.eng.Receive(f.ctx, o.Conversation.ID, &kefu.Message{ClientMsgID: "m1", Kind: kefu.KindText, Text: &kefu.Text{Content: "hi"}}); err != nil || !dup {
 					t.Fatalf("retry: dup %v, %v", dup, err)
@@ -131,10 +131,10 @@ func TestOpenedRepliesOnEachChannel(t *testing.T) {
 				}
 				c := f.conv(o.Conversation.ID)
 				if tc.connected {
-					if m.Upstream == nil || f.upstreamJobs() != 1 || c.Quota.Remaining != kefu.MessageQuota-1 {
-						t.Errorf("connected: upstream %+v, %d jobs, quota %+v; want one queued send and one reply spent", m.Upstream, f.upstreamJobs(), c.Quota)
+					if m.Upstream == nil || f.upstreamJobs() != 1 || spent.Remaining != kefu.MessageQuota-1 {
+						t.Errorf("connected: upstream %+v, %d jobs, quota %+v; want one queued send and one reply spent", m.Upstream, f.upstreamJobs(), spent)
 					}
-				} else if m.Upstream != nil || f.upstreamJobs() != 0 || c.Quota.Remaining != kefu.MessageQuota {
+				} else if m.Upstream != nil || f.upstreamJobs() != 0 || c.Quota.Remaining != kefu.MessageQuota || spent.Remaining != kefu.MessageQuota {
 					t.Errorf("not connected: upstream %+v, %d jobs, quota %+v; want nothing sent to WeChat and the quota untouched", m.Upstream, f.upstreamJobs(), c.Quota)
 				}
 			})
@@ -146,13 +146,12 @@ func TestOpenedRepliesOnEachChannel(t *testing.T) {
 // reply: the developer used four of five, the session opens, the reply is
 // skipped with a note saying why, and the agent still has the fifth.
 func TestAutoReplyKeepsTheLastReplyForAgents(t *testing.T) {
-	t.Skip("a connected app's customer must be identified the way the connector does it; this case is not written yet")
 	f := newFixture(t, "sqlite", "http://127.0.0.1:9/push")
 	app := f.connectedApp()
 	app.Push = f.app.Push
 	f.update(func(tx kefu.Tx) error { return tx.SaveApp(f.ctx, app) })
 	f.setHours(&kefu.HoursSettings{AppID: app.ID, Hours: closedAlways(), Replies: replies(kefu.AutoOutOfHours)})
-	o, err := f.openSession(openRequest{AppID: app.ID, Channel: kefu.ChannelMiniProgram, ExternalID: "u1", Verified: true})
+	o, err := f.openSession(openRequest{AppID: app.ID, Channel: kefu.ChannelMiniProgram, ExternalID: "oREALUSER0000001", OpenID: "oREALUSER0000001", Verified: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,4 +222,13 @@ func TestTeamHoursOverrideTheApp(t *testing.T) {
 	if sent, _ := f.autoReplies(plain.Conversation.ID); len(sent) != 1 || sent[0].Source != "auto:nobody_online" {
 		t.Errorf("the app's customer got %+v, want the app's nobody-online reply", sent)
 	}
+}
+
+// openIDIf is the openid a connected app's customer has (the connector
+// identifies WeChat users by it), or none.
+func openIDIf(connected bool) string {
+	if connected {
+		return "oREALUSER0000001"
+	}
+	return ""
 }

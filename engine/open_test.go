@@ -11,6 +11,7 @@ type openRequest struct {
 	AppID       string
 	Channel     kefu.Channel
 	ExternalID  string
+	OpenID      string // a WeChat user's, as the connector identifies them
 	Verified    bool
 	SDKVersion  string
 	Name        string
@@ -29,7 +30,7 @@ type opened struct {
 // engine's two doors, then reads the conversation as it is after entering.
 func (f *fixture) openSession(req openRequest) (*opened, error) {
 	cust, c, err := f.eng.Identify(f.ctx, engine.IdentifyRequest{AppID: req.AppID, Channel: req.Channel, ExternalID: req.ExternalID,
-		Verified: req.Verified, SDKVersion: req.SDKVersion, Name: req.Name})
+		OpenID: req.OpenID, Verified: req.Verified, SDKVersion: req.SDKVersion, Name: req.Name})
 	if err != nil {
 		return nil, err
 	}
