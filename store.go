@@ -181,6 +181,9 @@ type Reader interface {
 	// AvailableAgents lists enabled, online, auto-accepting agents below
 	// capacity who serve appID (and team, if not 0), least loaded first.
 	AvailableAgents(ctx context.Context, appID string, teamID int64) ([]*Agent, error)
+	// AnyAgentOnline reports whether an agent who serves appID (and team,
+	// if not 0; see Agent.Serves) is online, whatever their load.
+	AnyAgentOnline(ctx context.Context, appID string, teamID int64) (bool, error)
 	Team(ctx context.Context, id int64) (*Team, error)
 	Teams(ctx context.Context) ([]*Team, error)
 	RoutingRules(ctx context.Context, appID string) ([]RoutingRule, error)

@@ -74,7 +74,7 @@ func (e *Engine) openedReply(ctx context.Context, tx kefu.Tx, c *kefu.Conversati
 	kind := kefu.AutoWelcome
 	if !s.Hours.OpenAt(now) {
 		kind = kefu.AutoOutOfHours
-	} else if online, err := anyoneOnline(ctx, tx, c.AppID, c.TeamID); err != nil {
+	} else if online, err := tx.AnyAgentOnline(ctx, c.AppID, c.TeamID); err != nil {
 		return nil, err
 	} else if !online {
 		kind = kefu.AutoNobodyOnline
@@ -84,21 +84,6 @@ func (e *Engine) openedReply(ctx context.Context, tx kefu.Tx, c *kefu.Conversati
 		return nil, nil
 	}
 	return e.autoReply(ctx, tx, c, kind, text, now)
-}
-
-// anyoneOnline reports whether an enabled agent serving the app (and team)
-// is online.
-func anyoneOnline(ctx context.Context, r kefu.Reader, appID string, teamID int64) (bool, error) {
-	agents, err := r.Agents(ctx)
-	if err != nil {
-		return false, err
-	}
-	for _, a := range agents {
-		if a.Status == kefu.StatusOnline && a.Serves(appID, teamID) {
-			return true, nil
-		}
-	}
-	return false, nil
 }
 
 // timeoutReply tells a customer whose wait in the queue has just ended

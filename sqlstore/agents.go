@@ -114,6 +114,21 @@ func (r *reader) AvailableAgents(ctx context.Context, appID string, teamID int64
 	return agents, r.fillMemberships(ctx, agents)
 }
 
+// AnyAgentOnline answers with one EXISTS what Agent.Serves decides for
+// each agent: admins serve everything, others their apps and teams.
+func (r *reader) AnyAgentOnline(ctx context.Context, appID string, teamID int64) (bool, error) {
+	var n int
+	err := r.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM agents a
+		WHERE a.disabled = ? AND a.status = 'online' AND (a.role = 'admin' OR
+			(EXISTS (SELECT 1 FROM agent_apps x WHERE x.agent_id = a.id AND x.app_id = ?)
+			AND (? = 0 OR EXISTS (SELECT 1 FROM team_members t WHERE t.agent_id = a.id AND t.team_id = ?))))
+		LIMIT 1) one`, false, appID, teamID, teamID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: any agent online: %w", err)
+	}
+	return n > 0, nil
+}
+
 // AddAgentLoad changes an agent's active session count; increases respect
 // capacity in the same statement.
 func (t *txn) AddAgentLoad(ctx context.Context, agentID int64, delta int) (bool, error) {
