@@ -8,12 +8,9 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -348,16 +345,10 @@ func runFloodHelper(addr string, stdout, stderr io.Writer) int {
 		wg.Wait()
 		io.WriteString(w, "{}")
 	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	fmt.Fprintf(stdout, "flood listening on http://%s\n", ln.Addr())
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
-	<-ctx.Done()
+	serveUntilSignal(ln, mux, stdout, "flood")
 	mu.Lock()
 	stop()
 	mu.Unlock()
-	srv.Close()
 	return 0
 }
 

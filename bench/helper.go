@@ -48,14 +48,20 @@ func RunHelper(args []string, stdout, stderr io.Writer) int {
 		json.NewEncoder(w).Encode(map[string]uint64{"heap_inuse": ms.HeapInuse, "stack_inuse": ms.StackInuse})
 	})
 	mux.HandleFunc("/", echo)
+	serveUntilSignal(ln, mux, stdout, "ws-echo")
+	return 0
+}
+
+// serveUntilSignal serves a helper's mux on ln, says where, and returns
+// once the bench stops the helper (SIGINT or SIGTERM).
+func serveUntilSignal(ln net.Listener, mux *http.ServeMux, stdout io.Writer, name string) {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
-	fmt.Fprintf(stdout, "ws-echo listening on http://%s\n", ln.Addr())
+	fmt.Fprintf(stdout, "%s listening on http://%s\n", name, ln.Addr())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
 	srv.Close()
-	return 0
 }
 
 // echo sends every frame back on the same connection.
